@@ -1,0 +1,103 @@
+"""The exception tree. Every error ProGuard raises on purpose derives from :class:`ProGuardError`.
+
+    ProGuardError
+    ├── InputError                 bad caller input (also a ValueError)
+    │   ├── ImageError             image could not be accepted
+    │   │   ├── ImageTooLargeError      bytes or pixel limits exceeded (decompression bombs too)
+    │   │   ├── UnsupportedImageError   corrupt, truncated or not an image format we read
+    │   │   └── RemoteImageRefusedError http(s) URL while remote fetching is off
+    │   └── TaxonomyError          unknown or duplicate category ids
+    ├── BackendError               the model engine failed (network, CUDA, server 5xx...)
+    │   └── GuardTimeoutError      no verdict within the configured time
+    ├── UnparseableOutputError     model text had no verdict and the policy says raise
+    ├── GuardViolation             raised by adapters in block mode; carries the Verdict
+    └── MissingDependencyError     an optional extra is not installed (also an ImportError)
+
+Model text that does not parse is *not* an exception: it is a verdict with ``parse_error=True``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from proguard_core.types import Verdict
+
+
+class ProGuardError(Exception):
+    """Base class of every error raised by ProGuard."""
+
+
+class InputError(ProGuardError, ValueError):
+    """The caller passed something the guard cannot check."""
+
+
+class ImageError(InputError):
+    """An image could not be accepted."""
+
+
+class ImageTooLargeError(ImageError):
+    """An image exceeds the configured byte or pixel limit."""
+
+
+class UnsupportedImageError(ImageError):
+    """An image is corrupt, truncated, or in a format that is not supported."""
+
+
+class RemoteImageRefusedError(ImageError):
+    """An image was given as an http(s) URL while fetching remote images is disabled."""
+
+
+class TaxonomyError(InputError, KeyError):
+    """A category id is unknown, duplicated or malformed."""
+
+    def __str__(self) -> str:
+        # KeyError quotes its message; keep it readable.
+        return str(self.args[0]) if self.args else ""
+
+
+class BackendError(ProGuardError):
+    """The model engine failed to produce text."""
+
+
+class GuardTimeoutError(BackendError, TimeoutError):
+    """The guard did not produce a verdict within its time limit."""
+
+
+class UnparseableOutputError(ProGuardError):
+    """The model's output had no readable verdict and the policy asks to raise."""
+
+
+class GuardViolation(ProGuardError):
+    """Content was judged unsafe and the caller asked for blocking by exception."""
+
+    def __init__(self, verdict: Verdict, message: str | None = None) -> None:
+        self.verdict = verdict
+        super().__init__(message or f"ProGuard blocked unsafe content: {verdict.summary()}")
+
+
+class MissingDependencyError(ProGuardError, ImportError):
+    """An optional dependency is missing; the message names the extra to install."""
+
+    def __init__(self, package: str, extra: str) -> None:
+        self.package = package
+        self.extra = extra
+        super().__init__(
+            f"{package!r} is required for this feature. Install it with: pip install 'proguard[{extra}]'"
+        )
+
+
+__all__ = [
+    "BackendError",
+    "GuardTimeoutError",
+    "GuardViolation",
+    "ImageError",
+    "ImageTooLargeError",
+    "InputError",
+    "MissingDependencyError",
+    "ProGuardError",
+    "RemoteImageRefusedError",
+    "TaxonomyError",
+    "UnparseableOutputError",
+    "UnsupportedImageError",
+]

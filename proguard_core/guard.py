@@ -1,0 +1,503 @@
+"""The Guard facade: the one object users hold.
+
+A Guard turns what the caller has (text, a response, any number of images, a category subset)
+into requests a model can judge, asks the model, and merges the answers under a policy:
+
+* several images in one turn are each checked with the text; long text is split into overlapping
+  parts that are all checked; the worst part decides (an unsafe tail is still unsafe);
+* a guard that cannot decide (engine error, timeout, unparseable output) fails closed by default.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from proguard_core.errors import (
+    BackendError,
+    GuardTimeoutError,
+    InputError,
+    ProGuardError,
+    RemoteImageRefusedError,
+    UnparseableOutputError,
+)
+from proguard_core.images import DEFAULT_LIMITS, ImageLimits, fetch_remote
+from proguard_core.models.base import GuardModel, ModelRequest
+from proguard_core.taxonomy import Taxonomy, default_taxonomy
+from proguard_core.types import CategoryVerdict, GuardInput, ImageData, Label, Timings, Turn, Verdict
+
+FailureAction = Literal["block", "allow", "raise"]
+CheckItem = GuardInput | str | Mapping[str, Any]
+
+
+class Policy(BaseModel):
+    """What the Guard does when the model cannot decide.
+
+    ``block`` (default) reports the content unsafe, ``allow`` reports it safe, ``raise`` raises
+    the error to the caller. The verdict's ``policy`` field records which rule fired.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    on_error: FailureAction = "block"
+    on_parse_error: FailureAction = "block"
+    timeout_s: float | None = None
+
+
+@dataclass(frozen=True)
+class _Part:
+    owner: int
+    request: ModelRequest
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    verdict: Verdict | None
+    error: ProGuardError | None = None
+
+
+class Guard:
+    """Checks prompts, responses and images for risks.
+
+    Build one with :func:`load_guard`; ``Guard(model)`` works with any :class:`GuardModel`.
+    All methods are safe to call from several threads; ``acheck*`` are their asyncio twins.
+    """
+
+    def __init__(
+        self,
+        model: GuardModel,
+        *,
+        taxonomy: Taxonomy | None = None,
+        policy: Policy | None = None,
+        image_limits: ImageLimits = DEFAULT_LIMITS,
+        allow_remote_images: bool = False,
+        max_batch_size: int = 16,
+        overlap_chars: int = 200,
+    ) -> None:
+        if max_batch_size < 1:
+            raise ValueError("max_batch_size must be at least 1")
+        self.model = model
+        self.taxonomy = taxonomy or default_taxonomy()
+        self.policy = policy or Policy()
+        self.image_limits = image_limits
+        self.allow_remote_images = allow_remote_images
+        self.max_batch_size = max_batch_size
+        self.overlap_chars = overlap_chars
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+
+    def __repr__(self) -> str:
+        return f"Guard(model={self.model.name!r}, policy={self.policy!r})"
+
+    @property
+    def model_name(self) -> str:
+        return self.model.name
+
+    # --- public API -------------------------------------------------------------------------------
+
+    def check(
+        self,
+        prompt: CheckItem | None = None,
+        response: str | None = None,
+        *,
+        images: Iterable[Any] = (),
+        history: Iterable[Turn | Mapping[str, str]] = (),
+        categories: Iterable[str] | None = None,
+    ) -> Verdict:
+        """Check one turn. ``prompt`` may also be a ready :class:`GuardInput`."""
+        item = self._coerce(prompt, response, images, history)
+        return self.check_batch([item], categories=categories)[0]
+
+    async def acheck(
+        self,
+        prompt: CheckItem | None = None,
+        response: str | None = None,
+        *,
+        images: Iterable[Any] = (),
+        history: Iterable[Turn | Mapping[str, str]] = (),
+        categories: Iterable[str] | None = None,
+    ) -> Verdict:
+        item = self._coerce(prompt, response, images, history)
+        return (await self.acheck_batch([item], categories=categories))[0]
+
+    def check_batch(self, items: Sequence[CheckItem], *, categories: Iterable[str] | None = None) -> list[Verdict]:
+        """Check many turns; items are GuardInput, prompt strings, or dicts of GuardInput fields."""
+        start = time.perf_counter()
+        inputs, parts = self._plan(items, categories)
+        outcomes: list[_Outcome] = []
+        for batch in _chunks(parts, self.max_batch_size):
+            outcomes.extend(self._run_sync([p.request for p in batch]))
+        return self._merge(inputs, parts, outcomes, start)
+
+    async def acheck_batch(
+        self, items: Sequence[CheckItem], *, categories: Iterable[str] | None = None
+    ) -> list[Verdict]:
+        start = time.perf_counter()
+        inputs, parts = self._plan(items, categories)
+        outcomes: list[_Outcome] = []
+        for batch in _chunks(parts, self.max_batch_size):
+            outcomes.extend(await self._run_async([p.request for p in batch]))
+        return self._merge(inputs, parts, outcomes, start)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+        close = getattr(self.model, "close", None)
+        if callable(close):
+            close()
+
+    def __enter__(self) -> Guard:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- preparing requests -----------------------------------------------------------------------
+
+    def _coerce(
+        self,
+        prompt: CheckItem | None,
+        response: str | None,
+        images: Iterable[Any],
+        history: Iterable[Turn | Mapping[str, str]],
+    ) -> CheckItem:
+        if isinstance(prompt, (GuardInput, Mapping)):
+            if response is not None or list(images) or list(history):
+                raise InputError("pass either a GuardInput/dict or separate prompt, response and images")
+            return prompt
+        if prompt is not None and not isinstance(prompt, str):
+            raise InputError(f"prompt must be str, GuardInput or dict, got {type(prompt).__name__}")
+        return {"prompt": prompt, "response": response, "images": tuple(images), "history": tuple(history)}
+
+    def _to_input(self, item: CheckItem, index: int) -> GuardInput:
+        try:
+            if isinstance(item, GuardInput):
+                guard_input = item
+            elif isinstance(item, str):
+                guard_input = GuardInput(prompt=item)
+            elif isinstance(item, Mapping):
+                guard_input = GuardInput.model_validate(dict(item))
+            else:
+                raise InputError(f"cannot check a {type(item).__name__}")
+        except ProGuardError:
+            raise
+        except ValueError as exc:  # pydantic's ValidationError
+            raise InputError(f"item {index}: {exc}") from None
+        images = tuple(self._resolve_image(image) for image in guard_input.images)
+        return guard_input.model_copy(update={"images": images}) if images != guard_input.images else guard_input
+
+    def _resolve_image(self, image: ImageData) -> ImageData:
+        if image.data is not None:
+            return image
+        if not self.allow_remote_images:
+            raise RemoteImageRefusedError(
+                f"refusing to fetch {image.url!r}: pass the image bytes, or build the Guard with "
+                "allow_remote_images=True"
+            )
+        return fetch_remote(image, self.image_limits)
+
+    def _provided(self, categories: Iterable[str] | None) -> Taxonomy:
+        if categories is None:
+            return self.taxonomy
+        ids = [categories] if isinstance(categories, str) else list(categories)
+        return self.taxonomy.subset(ids)
+
+    def _plan(
+        self, items: Sequence[CheckItem], categories: Iterable[str] | None
+    ) -> tuple[list[GuardInput], list[_Part]]:
+        if isinstance(items, (str, GuardInput)) or not isinstance(items, Sequence):
+            raise InputError("check_batch takes a sequence of items; use check() for one")
+        provided = self._provided(categories)
+        inputs = [self._to_input(item, i) for i, item in enumerate(items)]
+        parts = [
+            _Part(owner, ModelRequest(piece, provided, self.taxonomy))
+            for owner, guard_input in enumerate(inputs)
+            for piece in self._pieces(guard_input)
+        ]
+        return inputs, parts
+
+    def _pieces(self, guard_input: GuardInput) -> list[GuardInput]:
+        """Split into inputs the model can take: one image each, text within its budget."""
+        texts = self._text_pieces(guard_input)
+        if not guard_input.images:
+            return texts
+        if len(texts) == 1:
+            return [texts[0].model_copy(update={"images": (image,)}) for image in guard_input.images]
+        # Long text with images: every text piece alone, then each image with the text nearest
+        # the question (the end of the prompt) so image-text combinations are still judged.
+        anchor = texts[-1].model_copy(update={"response": None}) if guard_input.has_response else texts[-1]
+        return texts + [anchor.model_copy(update={"images": (image,)}) for image in guard_input.images]
+
+    def _text_pieces(self, guard_input: GuardInput) -> list[GuardInput]:
+        budget = self.model.max_text_chars
+        prompt, response = guard_input.prompt or "", guard_input.response or ""
+        history_chars = sum(len(t.text) for t in guard_input.history)
+        if budget is None or len(prompt) + len(response) + history_chars <= budget:
+            return [guard_input.model_copy(update={"images": ()})]
+        history: tuple[Turn, ...] = ()  # history is context; over budget it is judged as its own parts
+        pieces: list[GuardInput] = [
+            GuardInput(prompt=chunk) for turn in guard_input.history for chunk in split_text(turn.text, budget, self.overlap_chars)
+        ]
+        if not response:
+            return pieces + [GuardInput(prompt=c, history=history) for c in split_text(prompt, budget, self.overlap_chars)]
+        half = max(budget // 2, 1)
+        prompt_chunks = split_text(prompt, half, self.overlap_chars) if prompt else [""]
+        pieces += [GuardInput(prompt=c) for c in prompt_chunks if c.strip()]
+        context = prompt_chunks[-1]
+        pieces += [GuardInput(prompt=context, response=c) for c in split_text(response, half, self.overlap_chars)]
+        return pieces
+
+    # --- running the model ------------------------------------------------------------------------
+
+    def _run_sync(self, requests: list[ModelRequest]) -> list[_Outcome]:
+        try:
+            if self.policy.timeout_s is None:
+                verdicts = self.model.predict(requests)
+            else:
+                if self._executor is None:
+                    self._executor = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="proguard")
+                future = self._executor.submit(self.model.predict, requests)
+                try:
+                    verdicts = future.result(timeout=self.policy.timeout_s)
+                except concurrent.futures.TimeoutError:
+                    future.cancel()
+                    raise GuardTimeoutError(f"no verdict within {self.policy.timeout_s} s") from None
+        except ProGuardError as exc:
+            if isinstance(exc, InputError):
+                raise
+            return [_Outcome(None, exc)] * len(requests)
+        except Exception as exc:  # an engine bug must not let content through
+            return [_Outcome(None, BackendError(f"{type(exc).__name__}: {exc}"))] * len(requests)
+        return self._check_count(requests, verdicts)
+
+    async def _run_async(self, requests: list[ModelRequest]) -> list[_Outcome]:
+        try:
+            call = self.model.apredict(requests)
+            if self.policy.timeout_s is None:
+                verdicts = await call
+            else:
+                try:
+                    verdicts = await asyncio.wait_for(call, self.policy.timeout_s)
+                except asyncio.TimeoutError:
+                    raise GuardTimeoutError(f"no verdict within {self.policy.timeout_s} s") from None
+        except ProGuardError as exc:
+            if isinstance(exc, InputError):
+                raise
+            return [_Outcome(None, exc)] * len(requests)
+        except Exception as exc:
+            return [_Outcome(None, BackendError(f"{type(exc).__name__}: {exc}"))] * len(requests)
+        return self._check_count(requests, verdicts)
+
+    @staticmethod
+    def _check_count(requests: list[ModelRequest], verdicts: list[Verdict]) -> list[_Outcome]:
+        if len(verdicts) != len(requests):
+            error = BackendError(f"model returned {len(verdicts)} verdicts for {len(requests)} requests")
+            return [_Outcome(None, error)] * len(requests)
+        return [_Outcome(v) for v in verdicts]
+
+    # --- merging and policy -----------------------------------------------------------------------
+
+    def _merge(
+        self, inputs: list[GuardInput], parts: list[_Part], outcomes: list[_Outcome], start: float
+    ) -> list[Verdict]:
+        grouped: list[list[_Outcome]] = [[] for _ in inputs]
+        for part, outcome in zip(parts, outcomes):
+            grouped[part.owner].append(outcome)
+        elapsed_ms = 1000 * (time.perf_counter() - start) / max(len(inputs), 1)
+        return [self._decide(guard_input, group, elapsed_ms) for guard_input, group in zip(inputs, grouped)]
+
+    def _decide(self, guard_input: GuardInput, outcomes: list[_Outcome], elapsed_ms: float) -> Verdict:
+        verdicts = [o.verdict for o in outcomes if o.verdict is not None]
+        errors = [o.error for o in outcomes if o.error is not None]
+        request = _worst(v.request for v in verdicts)
+        response = _worst(v.response for v in verdicts) if guard_input.has_response else None
+        categories = _union(c for v in verdicts if not v.safe for c in v.categories)
+        parse_error = any(v.parse_error for v in verdicts)
+        scores: dict[str, float] = {}
+        for v in verdicts:
+            for key, value in v.scores.items():
+                scores[key] = max(value, scores.get(key, value))
+        unsafe_parts = [v for v in verdicts if not v.safe]
+        shown = unsafe_parts or verdicts
+        labelled_unsafe = "unsafe" in (request, response) or bool(unsafe_parts)
+        safe, policy, error = not labelled_unsafe, None, None
+        if not labelled_unsafe and errors:
+            error = "; ".join(dict.fromkeys(str(e) for e in errors))
+            safe, policy = self._apply(self.policy.on_error, "error", errors[0])
+        elif not labelled_unsafe and parse_error:
+            safe, policy = self._apply(self.policy.on_parse_error, "parse_error", None)
+        return Verdict(
+            safe=safe,
+            request=request,
+            response=response,
+            categories=categories,
+            reasoning="\n\n".join(v.reasoning for v in shown if v.reasoning),
+            raw="\n\n".join(v.raw for v in verdicts if v.raw),
+            parse_error=parse_error,
+            error=error,
+            policy=policy,
+            scores=scores,
+            modality=guard_input.modality,
+            parts=len(outcomes),
+            model=self.model.name,
+            timings=Timings(total_ms=elapsed_ms, model_ms=sum(v.timings.model_ms for v in verdicts)),
+        )
+
+    @staticmethod
+    def _apply(action: FailureAction, reason: str, error: ProGuardError | None) -> tuple[bool, str]:
+        if action == "raise":
+            if error is not None:
+                raise error
+            raise UnparseableOutputError("guard output could not be parsed")
+        if action == "allow":
+            return True, f"fail_open:{reason}"
+        return False, f"fail_closed:{reason}"
+
+
+def split_text(text: str, size: int, overlap: int = 200) -> list[str]:
+    """Cover ``text`` with windows of at most ``size`` characters that overlap by ``overlap``.
+
+    Cuts prefer whitespace near the window end so words are not broken; no character is dropped.
+    """
+    if size <= 0:
+        raise ValueError("size must be positive")
+    if len(text) <= size:
+        return [text]
+    overlap = min(overlap, size // 2)
+    chunks, begin = [], 0
+    while begin < len(text):
+        end = min(begin + size, len(text))
+        if end < len(text):
+            cut = text.rfind(" ", begin + size - max(size // 10, 1), end)
+            if cut > begin:
+                end = cut
+        chunks.append(text[begin:end])
+        if end >= len(text):
+            break
+        begin = max(end - overlap, begin + 1)
+    return chunks
+
+
+def _worst(labels: Iterable[Label | None]) -> Label | None:
+    seen = set(labels)
+    if "unsafe" in seen:
+        return "unsafe"
+    return "safe" if "safe" in seen else None
+
+
+def _union(categories: Iterable[CategoryVerdict]) -> tuple[CategoryVerdict, ...]:
+    merged: dict[tuple[str | None, str], CategoryVerdict] = {}
+    for cat in categories:
+        key = (cat.id, cat.name.lower() if cat.id is None else "")
+        kept = merged.get(key)
+        if kept is None or (cat.score or 0) > (kept.score or 0):
+            merged[key] = cat
+    return tuple(merged.values())
+
+
+def _chunks(parts: list[_Part], size: int) -> Iterable[list[_Part]]:
+    for begin in range(0, len(parts), size):
+        yield parts[begin : begin + size]
+
+
+__all__ = ["FailureAction", "Guard", "Policy", "split_text"]
+
+
+# --- construction -----------------------------------------------------------------------------------
+
+# Backend name -> "module:factory". Modules are imported only when that backend is chosen, so a
+# missing optional dependency surfaces as MissingDependencyError naming its extra.
+BACKENDS: dict[str, str] = {
+    "fake": "proguard_core.backends.fake:FakeBackend",
+    "transformers": "proguard_core.backends.transformers:TransformersBackend",
+    "vllm": "proguard_core.backends.vllm:VLLMBackend",
+    "openai": "proguard_core.backends.openai_server:OpenAIServerBackend",
+}
+
+
+def load_guard(
+    spec: str | None = None,
+    *,
+    backend: str | None = None,
+    model: str | None = None,
+    policy: Policy | None = None,
+    taxonomy: Taxonomy | None = None,
+    allow_remote_images: bool = False,
+    max_batch_size: int = 16,
+    max_new_tokens: int = 1024,
+    **backend_options: Any,
+) -> Guard:
+    """Build a Guard.
+
+    * ``load_guard()`` or ``load_guard("embedded")``: the embedded CPU guard (no download).
+    * ``load_guard(backend="transformers", model="yushaohan/ProGuard-7B")`` (local dir or hub id),
+      likewise ``backend="vllm"`` and ``backend="openai", model=..., base_url=...``.
+    * ``load_guard(backend="fake", outputs=[...])``: scripted outputs for tests.
+    * A spec string joins these for CLIs and configs: ``"transformers:path/to/model"``,
+      ``"openai:ProGuard-7B@http://127.0.0.1:8000/v1"``, ``"fake"``.
+    """
+    from proguard_core.backends.base import GenerationParams
+    from proguard_core.models.generative import GenerativeGuard
+
+    if spec is not None:
+        if backend is not None or model is not None:
+            raise InputError("pass either a spec string or backend=/model=, not both")
+        backend, model, spec_options = parse_spec(spec)
+        backend_options = {**spec_options, **backend_options}
+    guard_options: dict[str, Any] = {
+        "policy": policy,
+        "taxonomy": taxonomy,
+        "allow_remote_images": allow_remote_images,
+        "max_batch_size": max_batch_size,
+    }
+    if backend in (None, "embedded"):
+        if model is not None:
+            raise InputError("the embedded guard takes no model name")
+        from proguard_core.models.embedded import EmbeddedGuard
+
+        return Guard(EmbeddedGuard.load(**backend_options), **guard_options)
+    if backend not in BACKENDS:
+        raise InputError(f"unknown backend {backend!r}; choose one of: embedded, {', '.join(BACKENDS)}")
+    factory = _import_object(BACKENDS[backend])
+    if backend == "fake":
+        engine = factory(**backend_options)
+    else:
+        if not model:
+            raise InputError(f"backend {backend!r} needs model= (a local directory or a hub id)")
+        engine = factory(model, **backend_options)
+    generative = GenerativeGuard(engine, params=GenerationParams(max_new_tokens=max_new_tokens))
+    return Guard(generative, **guard_options)
+
+
+def parse_spec(spec: str) -> tuple[str, str | None, dict[str, Any]]:
+    """``"openai:M@URL"`` -> ("openai", "M", {"base_url": URL}); ``"transformers:PATH"``; ``"embedded"``."""
+    name, _, rest = spec.partition(":")
+    name = name.strip().lower()
+    if name == "embedded" or name == "fake":
+        if rest:
+            raise InputError(f"guard spec {spec!r}: {name!r} takes no model")
+        return name, None, {}
+    if name not in BACKENDS:
+        raise InputError(f"guard spec {spec!r}: expected embedded, fake, or BACKEND:MODEL with BACKEND in {list(BACKENDS)}")
+    if not rest:
+        raise InputError(f"guard spec {spec!r} needs a model after {name + ':'!r}")
+    if name == "openai" and "@" in rest:
+        model, _, base_url = rest.rpartition("@")
+        return name, model, {"base_url": base_url}
+    return name, rest, {}
+
+
+def _import_object(path: str) -> Any:
+    import importlib
+
+    module, _, attribute = path.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+__all__ += ["BACKENDS", "load_guard", "parse_spec"]

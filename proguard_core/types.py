@@ -1,0 +1,199 @@
+"""The public data types: what goes into a guard and what comes out.
+
+All models are immutable and round-trip through JSON (``model_dump_json`` / ``model_validate_json``).
+"""
+
+from __future__ import annotations
+
+import base64
+from enum import Enum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from proguard_core.errors import InputError
+
+Label = Literal["safe", "unsafe"]
+
+
+class Modality(str, Enum):
+    """What the guard is shown; each has its own system prompt and category granularity."""
+
+    TEXT = "text"
+    IMAGE = "image"
+    TEXT_IMAGE = "text_image"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_bytes="base64", val_json_bytes="base64")
+
+
+class ImageData(_Frozen):
+    """An image as encoded bytes (PNG, JPEG, ...), or an http(s) URL that is fetched only on opt-in.
+
+    Build one with :func:`proguard_core.images.image_from` or pass any accepted form
+    (path, bytes, PIL image, base64 string, data URL) in ``GuardInput.images``.
+    """
+
+    data: bytes | None = None
+    url: str | None = None
+    mime_type: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ImageData:
+        if (self.data is None) == (self.url is None):
+            raise InputError("ImageData needs exactly one of data or url")
+        return self
+
+    def data_url(self) -> str:
+        """``data:<mime>;base64,...`` for engines that take images inside JSON."""
+        if self.data is None:
+            raise InputError("a remote image has no inline data; fetch it first")
+        return f"data:{self.mime_type or 'image/png'};base64,{base64.b64encode(self.data).decode('ascii')}"
+
+    def __repr__(self) -> str:
+        if self.data is not None:
+            return f"ImageData({self.mime_type}, {self.width}x{self.height}, {len(self.data)} bytes)"
+        return f"ImageData(url={self.url!r})"
+
+
+class Turn(_Frozen):
+    """An earlier conversation turn, given as context."""
+
+    role: Literal["user", "assistant"]
+    text: str
+
+
+class GuardInput(_Frozen):
+    """One thing to check: a user prompt, an agent response, images, or a combination.
+
+    ``images`` accepts file paths, bytes, PIL images, base64 strings, data URLs and
+    :class:`ImageData`; they are validated (format, byte and pixel limits) on construction.
+    """
+
+    prompt: str | None = None
+    response: str | None = None
+    images: tuple[ImageData, ...] = ()
+    history: tuple[Turn, ...] = ()
+
+    @field_validator("prompt", "response", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, bytes):
+            try:
+                return value.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(f"text is not valid UTF-8 (byte {exc.start}); decode it first") from None
+        raise InputError(f"text must be str, got {type(value).__name__}")
+
+    @field_validator("images", mode="before")
+    @classmethod
+    def _images(cls, value: Any) -> Any:
+        from proguard_core.images import image_from
+
+        if value is None:
+            return ()
+        if isinstance(value, (str, bytes, Path)) or not hasattr(value, "__iter__"):
+            value = (value,)
+        return tuple(image_from(item) for item in value)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> GuardInput:
+        if not (self.prompt and self.prompt.strip()) and not (self.response and self.response.strip()):
+            if not self.images:
+                raise InputError("nothing to check: give a prompt, a response or an image")
+        return self
+
+    @property
+    def modality(self) -> Modality:
+        has_text = bool((self.prompt or "").strip() or (self.response or "").strip())
+        if self.images and has_text:
+            return Modality.TEXT_IMAGE
+        return Modality.IMAGE if self.images else Modality.TEXT
+
+    @property
+    def has_response(self) -> bool:
+        return bool(self.response and self.response.strip())
+
+
+class CategoryVerdict(_Frozen):
+    """A risk the guard named: a taxonomy id, or a free-text name for a risk outside the taxonomy."""
+
+    id: str | None = None
+    name: str
+    in_taxonomy: bool
+    # False when the model answered with an id that exists but was not in this call's provided
+    # subset: the model ignored its instructions, which callers may want to know.
+    provided: bool = True
+    score: float | None = None
+
+
+class Timings(_Frozen):
+    total_ms: float = 0.0
+    model_ms: float = 0.0
+
+
+class Verdict(_Frozen):
+    """The guard's decision about one :class:`GuardInput`.
+
+    ``safe`` is the decision after policy (fail-closed on errors, thresholds); ``request`` and
+    ``response`` are the labels as the model gave them (``None`` when not judged or not parsed).
+    """
+
+    safe: bool
+    request: Label | None = None
+    response: Label | None = None
+    categories: tuple[CategoryVerdict, ...] = ()
+    reasoning: str = ""
+    raw: str = ""
+    parse_error: bool = False
+    error: str | None = None
+    # Why ``safe`` differs from the labels, e.g. "fail_closed:parse_error"; None when it does not.
+    policy: str | None = None
+    scores: dict[str, float] = Field(default_factory=dict)
+    modality: Modality = Modality.TEXT
+    parts: int = 1
+    model: str = ""
+    timings: Timings = Field(default_factory=Timings)
+
+    @property
+    def unsafe(self) -> bool:
+        return not self.safe
+
+    @property
+    def category(self) -> CategoryVerdict | None:
+        return self.categories[0] if self.categories else None
+
+    @property
+    def out_of_taxonomy(self) -> bool:
+        return any(not c.in_taxonomy for c in self.categories)
+
+    def summary(self) -> str:
+        """One line for logs and refusal messages, e.g. ``unsafe (request) C8S1 Weapons``."""
+        if self.error:
+            return f"{'safe' if self.safe else 'blocked'}: guard failed ({self.error})"
+        if self.parse_error:
+            return f"{'safe' if self.safe else 'blocked'}: guard output could not be parsed"
+        stages = [s for s, label in (("request", self.request), ("response", self.response)) if label == "unsafe"]
+        head = "unsafe" if not self.safe else "safe"
+        if stages:
+            head += f" ({', '.join(stages)})"
+        cats = "; ".join(f"{c.id} {c.name}" if c.id else f"new risk: {c.name}" for c in self.categories)
+        return f"{head} {cats}".strip()
+
+
+__all__ = [
+    "CategoryVerdict",
+    "GuardInput",
+    "ImageData",
+    "Label",
+    "Modality",
+    "Timings",
+    "Turn",
+    "Verdict",
+]

@@ -1,0 +1,1 @@
+"""Thin adapters over the public ``proguard_core.Guard`` API, one sub-package per framework."""
