@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from proguard_core.errors import ProGuardError
+from proguard_core.errors import InputError, ProGuardError
 
 # subcommand -> (module with ``main(argv) -> int``, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -99,7 +99,7 @@ def check_main(argv: Sequence[str]) -> int:
         verdict = guard.check(text or None, args.response, images=args.image, categories=categories)  # type: ignore[attr-defined]
     except ProGuardError as exc:
         print(f"proguard check: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return EXIT_USAGE if isinstance(exc, ValueError) else EXIT_RUNTIME_ERROR
+        return EXIT_USAGE if isinstance(exc, InputError) else EXIT_RUNTIME_ERROR
     if args.json:
         print(json.dumps(verdict.model_dump(mode="json"), indent=2, ensure_ascii=False))
     else:

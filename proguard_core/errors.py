@@ -1,7 +1,7 @@
 """The exception tree. Every error ProGuard raises on purpose derives from :class:`ProGuardError`.
 
     ProGuardError
-    ├── InputError                 bad caller input (also a ValueError)
+    ├── InputError                 bad caller input
     │   ├── ImageError             image could not be accepted
     │   │   ├── ImageTooLargeError      bytes or pixel limits exceeded (decompression bombs too)
     │   │   ├── UnsupportedImageError   corrupt, truncated or not an image format we read
@@ -28,8 +28,12 @@ class ProGuardError(Exception):
     """Base class of every error raised by ProGuard."""
 
 
-class InputError(ProGuardError, ValueError):
-    """The caller passed something the guard cannot check."""
+class InputError(ProGuardError):
+    """The caller passed something the guard cannot check.
+
+    Deliberately not a ValueError: pydantic would wrap a ValueError raised during validation
+    into its own ValidationError, and callers would lose the specific type.
+    """
 
 
 class ImageError(InputError):

@@ -464,13 +464,10 @@ def load_guard(
         return Guard(EmbeddedGuard.load(**backend_options), **guard_options)
     if backend not in BACKENDS:
         raise InputError(f"unknown backend {backend!r}; choose one of: embedded, {', '.join(BACKENDS)}")
+    if backend != "fake" and not model:
+        raise InputError(f"backend {backend!r} needs model= (a local directory or a hub id)")
     factory = _import_object(BACKENDS[backend])
-    if backend == "fake":
-        engine = factory(**backend_options)
-    else:
-        if not model:
-            raise InputError(f"backend {backend!r} needs model= (a local directory or a hub id)")
-        engine = factory(model, **backend_options)
+    engine = factory(**backend_options) if backend == "fake" else factory(model, **backend_options)
     generative = GenerativeGuard(engine, params=GenerationParams(max_new_tokens=max_new_tokens))
     return Guard(generative, **guard_options)
 

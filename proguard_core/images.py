@@ -45,7 +45,11 @@ DEFAULT_LIMITS = ImageLimits()
 def image_from(item: Any, limits: ImageLimits = DEFAULT_LIMITS) -> ImageData:
     """Turn a path, bytes, PIL image, base64 string, data URL or http(s) URL into ImageData."""
     if isinstance(item, ImageData):
+        if item.data is not None:
+            _check_header(item.data, limits)  # ImageData from JSON was never checked
         return item
+    if isinstance(item, dict):  # ImageData as JSON (e.g. a serialised GuardInput)
+        return image_from(ImageData.model_validate(item), limits)
     if isinstance(item, (bytes, bytearray, memoryview)):
         return _from_bytes(bytes(item), limits)
     if isinstance(item, Path):

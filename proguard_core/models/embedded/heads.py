@@ -1,0 +1,85 @@
+"""The trained heads on top of MiniLM embeddings, evaluated in numpy."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float32]
+
+WEIGHTS_PATH = Path(__file__).with_name("weights") / "heads.npz"
+
+
+def pair_features(prompt: FloatArray, response: FloatArray) -> FloatArray:
+    """Features of a (prompt, response) pair: both embeddings and how they relate."""
+    return np.concatenate([prompt, response, prompt * response, np.abs(prompt - response)], axis=1).astype(
+        np.float32
+    )
+
+
+def _gelu(x: FloatArray) -> FloatArray:
+    # Same erf GELU as training (torch's default); tanh form is within 1e-3, plenty for a head.
+    return (0.5 * x * (1.0 + np.tanh(0.7978845608 * (x + 0.044715 * x**3)))).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class MLPHead:
+    w1: FloatArray
+    b1: FloatArray
+    w2: FloatArray
+    b2: FloatArray
+
+    def __call__(self, x: FloatArray) -> FloatArray:
+        return (_gelu(x @ self.w1 + self.b1) @ self.w2 + self.b2).astype(np.float32)
+
+
+def sigmoid(x: FloatArray) -> FloatArray:
+    return (1.0 / (1.0 + np.exp(-x))).astype(np.float32)
+
+
+def softmax(x: FloatArray) -> FloatArray:
+    e = np.exp(x - x.max(-1, keepdims=True))
+    return (e / e.sum(-1, keepdims=True)).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Heads:
+    request: MLPHead
+    response: MLPHead
+    category: MLPHead
+    subcategories: tuple[str, ...]
+    request_threshold: float
+    response_threshold: float
+    risk_names: tuple[str, ...]
+    risk_name_subcategory: tuple[str, ...]
+    risk_name_emb: FloatArray
+    meta: dict[str, Any]
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS_PATH) -> Heads:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+        meta = json.loads(str(arrays.pop("meta")))
+
+        def head(prefix: str) -> MLPHead:
+            return MLPHead(
+                *(arrays[f"{prefix}.{k}"].astype(np.float32) for k in ("w1", "b1", "w2", "b2"))
+            )
+
+        return cls(
+            request=head("request"),
+            response=head("response"),
+            category=head("category"),
+            subcategories=tuple(meta["subcategories"]),
+            request_threshold=float(meta["request_threshold"]),
+            response_threshold=float(meta["response_threshold"]),
+            risk_names=tuple(meta["risk_names"]),
+            risk_name_subcategory=tuple(meta["risk_name_subcategory"]),
+            risk_name_emb=arrays["risk_name_emb"].astype(np.float32),
+            meta=meta,
+        )

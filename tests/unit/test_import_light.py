@@ -1,0 +1,14 @@
+import subprocess
+import sys
+
+HEAVY = ("torch", "transformers", "vllm", "httpx", "sentence_transformers", "onnxruntime", "langchain_core",
+         "llama_index", "nemoguardrails", "fastapi", "trl", "datasets", "matplotlib")
+
+
+def test_import_proguard_core_loads_no_heavy_dependency():
+    code = (
+        "import sys, proguard_core, proguard_core.cli, proguard_core.prompts, proguard_core.parser;"
+        f"print([m for m in {HEAVY!r} if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

