@@ -26,7 +26,16 @@ from proguard_core.guard import Guard, Policy, load_guard
 from proguard_core.images import ImageLimits
 from proguard_core.parser import ParsedOutput, format_output, parse
 from proguard_core.taxonomy import Category, Taxonomy, default_taxonomy
-from proguard_core.types import CategoryVerdict, GuardInput, ImageData, Label, Modality, Timings, Turn, Verdict
+from proguard_core.types import (
+    CategoryVerdict,
+    GuardInput,
+    ImageData,
+    Label,
+    Modality,
+    Timings,
+    Turn,
+    Verdict,
+)
 
 __version__ = "0.1.0"
 

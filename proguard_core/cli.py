@@ -54,7 +54,9 @@ def _overview() -> str:
 
 def add_guard_arguments(parser: argparse.ArgumentParser) -> None:
     """``--guard SPEC`` or ``--backend B --model M``: shared by check, eval and serve."""
-    parser.add_argument("--guard", help="guard spec: embedded (default), transformers:PATH, openai:MODEL@URL, fake")
+    parser.add_argument(
+        "--guard", help="guard spec: embedded (default), transformers:PATH, openai:MODEL@URL, fake"
+    )
     parser.add_argument("--backend", help="backend name (transformers, vllm, openai, embedded)")
     parser.add_argument("--model", help="model directory or hub id for the backend")
     parser.add_argument("--base-url", help="server URL for --backend openai")
@@ -77,7 +79,9 @@ def guard_from_arguments(args: argparse.Namespace) -> object:
 
 
 def check_main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="proguard check", description="Check one turn and print the verdict.")
+    parser = argparse.ArgumentParser(
+        prog="proguard check", description="Check one turn and print the verdict."
+    )
     parser.add_argument("text", nargs="?", help="the user prompt ('-' reads standard input)")
     parser.add_argument("--response", help="the model response to judge with the prompt")
     parser.add_argument("--image", action="append", default=[], help="image file (repeatable)")

@@ -125,7 +125,9 @@ class Guard:
         item = self._coerce(prompt, response, images, history)
         return (await self.acheck_batch([item], categories=categories))[0]
 
-    def check_batch(self, items: Sequence[CheckItem], *, categories: Iterable[str] | None = None) -> list[Verdict]:
+    def check_batch(
+        self, items: Sequence[CheckItem], *, categories: Iterable[str] | None = None
+    ) -> list[Verdict]:
         """Check many turns; items are GuardInput, prompt strings, or dicts of GuardInput fields."""
         start = time.perf_counter()
         inputs, parts = self._plan(items, categories)
@@ -190,7 +192,9 @@ class Guard:
         except ValueError as exc:  # pydantic's ValidationError
             raise InputError(f"item {index}: {exc}") from None
         images = tuple(self._resolve_image(image) for image in guard_input.images)
-        return guard_input.model_copy(update={"images": images}) if images != guard_input.images else guard_input
+        return (
+            guard_input.model_copy(update={"images": images}) if images != guard_input.images else guard_input
+        )
 
     def _resolve_image(self, image: ImageData) -> ImageData:
         if image.data is not None:
@@ -242,15 +246,21 @@ class Guard:
             return [guard_input.model_copy(update={"images": ()})]
         history: tuple[Turn, ...] = ()  # history is context; over budget it is judged as its own parts
         pieces: list[GuardInput] = [
-            GuardInput(prompt=chunk) for turn in guard_input.history for chunk in split_text(turn.text, budget, self.overlap_chars)
+            GuardInput(prompt=chunk)
+            for turn in guard_input.history
+            for chunk in split_text(turn.text, budget, self.overlap_chars)
         ]
         if not response:
-            return pieces + [GuardInput(prompt=c, history=history) for c in split_text(prompt, budget, self.overlap_chars)]
+            return pieces + [
+                GuardInput(prompt=c, history=history) for c in split_text(prompt, budget, self.overlap_chars)
+            ]
         half = max(budget // 2, 1)
         prompt_chunks = split_text(prompt, half, self.overlap_chars) if prompt else [""]
         pieces += [GuardInput(prompt=c) for c in prompt_chunks if c.strip()]
         context = prompt_chunks[-1]
-        pieces += [GuardInput(prompt=context, response=c) for c in split_text(response, half, self.overlap_chars)]
+        pieces += [
+            GuardInput(prompt=context, response=c) for c in split_text(response, half, self.overlap_chars)
+        ]
         return pieces
 
     # --- running the model ------------------------------------------------------------------------
@@ -307,10 +317,13 @@ class Guard:
         self, inputs: list[GuardInput], parts: list[_Part], outcomes: list[_Outcome], start: float
     ) -> list[Verdict]:
         grouped: list[list[_Outcome]] = [[] for _ in inputs]
-        for part, outcome in zip(parts, outcomes):
+        for part, outcome in zip(parts, outcomes, strict=True):
             grouped[part.owner].append(outcome)
         elapsed_ms = 1000 * (time.perf_counter() - start) / max(len(inputs), 1)
-        return [self._decide(guard_input, group, elapsed_ms) for guard_input, group in zip(inputs, grouped)]
+        return [
+            self._decide(guard_input, group, elapsed_ms)
+            for guard_input, group in zip(inputs, grouped, strict=True)
+        ]
 
     def _decide(self, guard_input: GuardInput, outcomes: list[_Outcome], elapsed_ms: float) -> Verdict:
         verdicts = [o.verdict for o in outcomes if o.verdict is not None]
@@ -481,7 +494,9 @@ def parse_spec(spec: str) -> tuple[str, str | None, dict[str, Any]]:
             raise InputError(f"guard spec {spec!r}: {name!r} takes no model")
         return name, None, {}
     if name not in BACKENDS:
-        raise InputError(f"guard spec {spec!r}: expected embedded, fake, or BACKEND:MODEL with BACKEND in {list(BACKENDS)}")
+        raise InputError(
+            f"guard spec {spec!r}: expected embedded, fake, or BACKEND:MODEL with BACKEND in {list(BACKENDS)}"
+        )
     if not rest:
         raise InputError(f"guard spec {spec!r} needs a model after {name + ':'!r}")
     if name == "openai" and "@" in rest:

@@ -61,7 +61,8 @@ def image_from(item: Any, limits: ImageLimits = DEFAULT_LIMITS) -> ImageData:
         item.save(buffer, format="PNG")
         return _from_bytes(buffer.getvalue(), limits)
     raise InputError(
-        f"unsupported image type {type(item).__name__}: pass a path, bytes, PIL image, base64 string or data URL"
+        f"unsupported image type {type(item).__name__}: "
+        "pass a path, bytes, PIL image, base64 string or data URL"
     )
 
 
@@ -82,14 +83,16 @@ def decode(image: ImageData, limits: ImageLimits = DEFAULT_LIMITS) -> PILImage:
         raise UnsupportedImageError(f"image could not be decoded: {exc}") from None
 
 
-def fetch_remote(image: ImageData, limits: ImageLimits = DEFAULT_LIMITS, timeout_s: float = 10.0) -> ImageData:
+def fetch_remote(
+    image: ImageData, limits: ImageLimits = DEFAULT_LIMITS, timeout_s: float = 10.0
+) -> ImageData:
     """Download an http(s) image (only call this when the user opted in to remote images)."""
     if image.data is not None:
         return image
     assert image.url is not None
     request = urllib.request.Request(image.url, headers={"User-Agent": "proguard"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as reply:  # noqa: S310 - scheme checked on intake
+        with urllib.request.urlopen(request, timeout=timeout_s) as reply:
             payload = reply.read(limits.max_bytes + 1)
     except OSError as exc:
         raise ImageError(f"could not fetch {image.url}: {exc}") from None
@@ -108,14 +111,17 @@ def _from_string(text: str, limits: ImageLimits) -> ImageData:
         return _from_bytes(_b64decode(stripped[match.end() :]), limits)
     if "://" in lowered:
         raise RemoteImageRefusedError(f"unsupported image URL scheme in {stripped[:40]!r}")
-    # A short string is a path; a long one without path separators is likely base64.
-    if len(stripped) < 1024 or "/" in stripped[:256] and not _looks_base64(stripped):
+    # Paths are tried first: base64 text is never also the name of an existing file in practice.
+    if len(stripped) < 4096:
         path = Path(stripped).expanduser()
-        if path.is_file():
-            return _from_path(path, limits)
-        if not _looks_base64(stripped):
-            raise UnsupportedImageError(f"no such image file: {stripped[:200]!r}")
-    return _from_bytes(_b64decode(stripped), limits)
+        try:
+            if path.is_file():
+                return _from_path(path, limits)
+        except OSError:  # names too long or otherwise invalid for the OS
+            pass
+    if _looks_base64(stripped):
+        return _from_bytes(_b64decode(stripped), limits)
+    raise UnsupportedImageError(f"no such image file, and not base64: {stripped[:200]!r}")
 
 
 def _from_path(path: Path, limits: ImageLimits) -> ImageData:

@@ -73,7 +73,9 @@ def parse(
     after_think = text[think.end() :] if think else text
     blocks = _answer_blocks(after_think)
     if not blocks:
-        return ParsedOutput(reasoning=reasoning or text.strip(), parse_error=True, problems=("no <answer> block",))
+        return ParsedOutput(
+            reasoning=reasoning or text.strip(), parse_error=True, problems=("no <answer> block",)
+        )
     if not think:
         reasoning = after_think[: _ANSWER_OPEN.search(after_think).start()].strip()  # type: ignore[union-attr]
         problems.append("no <think> block")
@@ -81,10 +83,16 @@ def parse(
     answers = [_read_block(body, closed) for body, closed in blocks]
     parsed = [a for a in answers if a.request is not None]
     if not parsed:
-        return ParsedOutput(reasoning=reasoning, parse_error=True, problems=(*problems, *answers[-1].problems))
+        return ParsedOutput(
+            reasoning=reasoning, parse_error=True, problems=(*problems, *answers[-1].problems)
+        )
     first = parsed[-1]
-    if any((a.request, a.response, a.category) != (first.request, first.response, first.category) for a in parsed):
-        return ParsedOutput(reasoning=reasoning, parse_error=True, problems=(*problems, "conflicting answers"))
+    if any(
+        (a.request, a.response, a.category) != (first.request, first.response, first.category) for a in parsed
+    ):
+        return ParsedOutput(
+            reasoning=reasoning, parse_error=True, problems=(*problems, "conflicting answers")
+        )
     problems.extend(first.problems)
     if len(blocks) > 1:
         problems.append("more than one <answer> block")
@@ -172,7 +180,9 @@ def _read_block(body: str, closed: bool) -> _Answer:
     categories = values["category"]
     if len(set(categories)) > 1:
         return _Answer(None, None, None, (*problems, "conflicting Category lines"))
-    return _Answer(labels["request"], labels["response"], categories[0] if categories else None, tuple(problems))
+    return _Answer(
+        labels["request"], labels["response"], categories[0] if categories else None, tuple(problems)
+    )
 
 
 def _label(value: str) -> Label | None:
@@ -219,7 +229,7 @@ def _strict_layout(after_think: str, response_expected: bool) -> bool:
     expected = ["Request", "Response", "Category"] if response_expected else ["Request", "Category"]
     if len(lines) != len(expected):
         return False
-    for line, key in zip(lines, expected):
+    for line, key in zip(lines, expected, strict=True):
         strict = _STRICT_FIELD.match(line)
         if strict is None or strict.group(1) != key or strict.group(2) is None:
             return False

@@ -78,7 +78,9 @@ class Taxonomy:
         nodes = []
         for raw in raw_categories:
             parent = _category_from_dict(raw, parent=None)
-            children = tuple(_category_from_dict(sub, parent=parent.id) for sub in raw.get("subcategories", ()))
+            children = tuple(
+                _category_from_dict(sub, parent=parent.id) for sub in raw.get("subcategories", ())
+            )
             nodes.append(_Node(parent, children))
         return cls(nodes)
 
@@ -106,7 +108,9 @@ class Taxonomy:
         try:
             return self._index[key]
         except KeyError:
-            raise TaxonomyError(f"unknown category id {category_id!r}; known: {', '.join(self.ids)}") from None
+            raise TaxonomyError(
+                f"unknown category id {category_id!r}; known: {', '.join(self.ids)}"
+            ) from None
 
     def find(self, category_id: str) -> Category | None:
         key = normalize_category_id(category_id)

@@ -104,9 +104,9 @@ class GuardInput(_Frozen):
 
     @model_validator(mode="after")
     def _not_empty(self) -> GuardInput:
-        if not (self.prompt and self.prompt.strip()) and not (self.response and self.response.strip()):
-            if not self.images:
-                raise InputError("nothing to check: give a prompt, a response or an image")
+        has_text = bool((self.prompt or "").strip() or (self.response or "").strip())
+        if not has_text and not self.images:
+            raise InputError("nothing to check: give a prompt, a response or an image")
         return self
 
     @property
@@ -179,7 +179,9 @@ class Verdict(_Frozen):
             return f"{'safe' if self.safe else 'blocked'}: guard failed ({self.error})"
         if self.parse_error:
             return f"{'safe' if self.safe else 'blocked'}: guard output could not be parsed"
-        stages = [s for s, label in (("request", self.request), ("response", self.response)) if label == "unsafe"]
+        stages = [
+            s for s, label in (("request", self.request), ("response", self.response)) if label == "unsafe"
+        ]
         head = "unsafe" if not self.safe else "safe"
         if stages:
             head += f" ({', '.join(stages)})"

@@ -31,7 +31,9 @@ class Backend(Protocol):
         """One completion per conversation, in order. Raise BackendError on engine failure."""
         ...
 
-    async def agenerate(self, conversations: Sequence[Conversation], params: GenerationParams) -> list[str]: ...
+    async def agenerate(
+        self, conversations: Sequence[Conversation], params: GenerationParams
+    ) -> list[str]: ...
 
 
 class ThreadedAsyncMixin:

@@ -1,14 +1,14 @@
 """A scripted backend for users' tests: no model, deterministic outputs, recorded calls.
 
-    guard = load_guard(backend="fake", outputs=[format_output("unsafe", "safe", "C8S1")])
-    guard = Guard(GenerativeGuard(FakeBackend(lambda conv: ...)))
+guard = load_guard(backend="fake", outputs=[format_output("unsafe", "safe", "C8S1")])
+guard = Guard(GenerativeGuard(FakeBackend(lambda conv: ...)))
 """
 
 from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from proguard_core.backends.base import Conversation, GenerationParams, ThreadedAsyncMixin
 from proguard_core.errors import BackendError
@@ -36,7 +36,7 @@ class FakeBackend(ThreadedAsyncMixin):
         self.calls: list[Conversation] = []
         if callable(outputs):
             self._responder: Responder | None = outputs
-            self._cycle: Iterable[str | BaseException] | None = None
+            self._cycle: Iterator[str | BaseException] | None = None
         else:
             self._responder = None
             items = [outputs] if isinstance(outputs, str) else list(outputs)
@@ -53,7 +53,11 @@ class FakeBackend(ThreadedAsyncMixin):
         with self._lock:
             for conversation in conversations:
                 self.calls.append(conversation)
-                item = self._responder(conversation) if self._responder else next(self._cycle)  # type: ignore[arg-type]
+                if self._responder is not None:
+                    item: str | BaseException = self._responder(conversation)
+                else:
+                    assert self._cycle is not None
+                    item = next(self._cycle)
                 if isinstance(item, BaseException):
                     raise BackendError(f"scripted failure: {item}") from item
                 results.append(item)

@@ -58,7 +58,7 @@ class GenerativeGuard:
             raise BackendError(f"backend returned {len(texts)} completions for {len(requests)} conversations")
         per_item_ms = 1000 * seconds / max(len(requests), 1)
         verdicts = []
-        for request, text in zip(requests, texts):
+        for request, text in zip(requests, texts, strict=True):
             parsed = parse(
                 text,
                 modality=request.input.modality,

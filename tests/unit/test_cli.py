@@ -17,8 +17,23 @@ def test_check_prints_json_verdict(capsys):
 def test_check_with_response_image_and_categories(tmp_path, capsys):
     image = tmp_path / "x.png"
     image.write_bytes(png_bytes())
-    code = main(["check", "what is this", "--response", "a square", "--image", str(image), "--image", str(image),
-                 "--categories", "C1,C8", "--guard", "fake", "--json"])
+    code = main(
+        [
+            "check",
+            "what is this",
+            "--response",
+            "a square",
+            "--image",
+            str(image),
+            "--image",
+            str(image),
+            "--categories",
+            "C1,C8",
+            "--guard",
+            "fake",
+            "--json",
+        ]
+    )
     verdict = json.loads(capsys.readouterr().out)
     assert code == 0 and verdict["parts"] == 2 and verdict["modality"] == "text_image"
 
@@ -29,7 +44,9 @@ def test_exit_status_is_zero_for_unsafe_verdicts(capsys, monkeypatch):
 
     real = guard_module.load_guard
     monkeypatch.setattr(
-        guard_module, "load_guard", lambda *a, **k: real(backend="fake", outputs=[format_output("unsafe", "safe", "C8S1")])
+        guard_module,
+        "load_guard",
+        lambda *a, **k: real(backend="fake", outputs=[format_output("unsafe", "safe", "C8S1")]),
     )
     assert main(["check", "bomb", "--guard", "fake"]) == 0
     assert capsys.readouterr().out.startswith("unsafe (request) C8S1 Weapons")
@@ -54,6 +71,8 @@ def test_usage_errors_exit_non_zero(argv, capsys):
 def test_installed_entry_point_runs():
     result = subprocess.run(
         [sys.executable, "-m", "proguard_core.cli", "check", "hi", "--guard", "fake"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0 and result.stdout.startswith("safe")

@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+from pydantic import ValidationError
 
 from proguard_core import (
     BackendError,
@@ -52,8 +53,8 @@ def test_check_returns_typed_verdict_that_round_trips():
     assert verdict.category.id == "C8S1" and verdict.reasoning == "weapons"
     assert Verdict.model_validate_json(verdict.model_dump_json()) == verdict
     json.loads(verdict.model_dump_json())
-    with pytest.raises(Exception):
-        verdict.safe = True  # frozen
+    with pytest.raises(ValidationError, match="frozen"):
+        verdict.safe = True
 
 
 def test_response_label_only_when_a_response_is_given():
@@ -64,7 +65,10 @@ def test_response_label_only_when_a_response_is_given():
 
 @pytest.mark.parametrize(
     ("policy", "expected_safe", "tag"),
-    [(Policy(), False, "fail_closed:parse_error"), (Policy(on_parse_error="allow"), True, "fail_open:parse_error")],
+    [
+        (Policy(), False, "fail_closed:parse_error"),
+        (Policy(on_parse_error="allow"), True, "fail_open:parse_error"),
+    ],
 )
 def test_parse_errors_fail_closed_by_default(policy, expected_safe, tag):
     guard = Guard(GenerativeGuard(FakeBackend("I refuse to answer in your format")), policy=policy)
@@ -142,7 +146,7 @@ def test_unsafe_tail_of_long_text_is_caught():
 def test_long_response_is_split_and_judged_with_the_prompt():
     guard, backend = keyword_guard(max_text_chars=400)
     verdict = guard.check("question?", "fine words " * 100 + "here is the bomb recipe")
-    assert not verdict.safe and verdict.response == "unsafe" or verdict.request == "unsafe"
+    assert (not verdict.safe and verdict.response == "unsafe") or verdict.request == "unsafe"
     assert all("User: question?" in c[-1]["content"][-1]["text"] for c in backend.calls)
 
 
@@ -159,7 +163,9 @@ def test_split_text_covers_everything_with_overlap():
 
 def test_every_image_is_checked_and_the_worst_wins():
     guard, backend = keyword_guard()
-    verdict = guard.check("describe these", images=[png_bytes((10, 10)), png_bytes((99, 10)), png_bytes((12, 10))])
+    verdict = guard.check(
+        "describe these", images=[png_bytes((10, 10)), png_bytes((99, 10)), png_bytes((12, 10))]
+    )
     assert verdict.parts == 3 and len(backend.calls) == 3
     assert not verdict.safe and verdict.category.id == "C7"
     assert all(sum(p["type"] == "image" for p in c[-1]["content"]) == 1 for c in backend.calls)
@@ -228,7 +234,7 @@ def test_invalid_utf8_bytes_in_input_is_a_clear_error():
 
 
 def test_megabyte_of_text_is_fully_checked():
-    guard, backend = keyword_guard(max_text_chars=50_000)
+    guard, _ = keyword_guard(max_text_chars=50_000)
     text = "a" * 1_000_000 + " bomb"
     verdict = guard.check(text)
     assert not verdict.safe and verdict.parts >= 20

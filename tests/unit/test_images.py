@@ -6,7 +6,14 @@ import zlib
 import pytest
 from PIL import Image
 
-from proguard_core import GuardInput, InputError, ImageLimits, ImageTooLargeError, RemoteImageRefusedError, UnsupportedImageError
+from proguard_core import (
+    GuardInput,
+    ImageLimits,
+    ImageTooLargeError,
+    InputError,
+    RemoteImageRefusedError,
+    UnsupportedImageError,
+)
 from proguard_core.images import decode, image_from
 from tests.unit.images_util import png_bytes
 
@@ -18,7 +25,12 @@ def _png_declaring(width: int, height: int) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 16))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_all_accepted_forms_give_the_same_image(tmp_path):

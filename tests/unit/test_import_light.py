@@ -1,8 +1,21 @@
 import subprocess
 import sys
 
-HEAVY = ("torch", "transformers", "vllm", "httpx", "sentence_transformers", "onnxruntime", "langchain_core",
-         "llama_index", "nemoguardrails", "fastapi", "trl", "datasets", "matplotlib")
+HEAVY = (
+    "torch",
+    "transformers",
+    "vllm",
+    "httpx",
+    "sentence_transformers",
+    "onnxruntime",
+    "langchain_core",
+    "llama_index",
+    "nemoguardrails",
+    "fastapi",
+    "trl",
+    "datasets",
+    "matplotlib",
+)
 
 
 def test_import_proguard_core_loads_no_heavy_dependency():

@@ -8,7 +8,10 @@ TAX = default_taxonomy()
 
 
 def test_released_format_text_unsafe_request():
-    out = "<think>The user asks how to build a pipe bomb.</think>\n<answer>\nRequest:unsafe\nResponse:safe\nCategory:C8S1\n</answer>"
+    out = (
+        "<think>The user asks how to build a pipe bomb.</think>\n"
+        "<answer>\nRequest:unsafe\nResponse:safe\nCategory:C8S1\n</answer>"
+    )
     p = parse(out)
     assert (p.request, p.response, p.parse_error, p.format_ok) == ("unsafe", "safe", False, True)
     assert p.categories[0].id == "C8S1" and p.categories[0].in_taxonomy and p.categories[0].provided
@@ -74,9 +77,15 @@ def test_tolerates_case_spacing_and_truncation_that_keep_meaning(answer):
     [
         ("", "no <answer>"),
         ("I think this is unsafe.", "no <answer>"),
-        ("<think>x</think><answer>\nRequest:harmful\nResponse:safe\nCategory:C1\n</answer>", "not safe/unsafe"),
+        (
+            "<think>x</think><answer>\nRequest:harmful\nResponse:safe\nCategory:C1\n</answer>",
+            "not safe/unsafe",
+        ),
         ("<think>x</think><answer>\nResponse:safe\nCategory:None\n</answer>", "missing Request"),
-        ("<think>x</think><answer>\nRequest:safe\nRequest:unsafe\nResponse:safe\nCategory:None\n</answer>", "conflicting"),
+        (
+            "<think>x</think><answer>\nRequest:safe\nRequest:unsafe\nResponse:safe\nCategory:None\n</answer>",
+            "conflicting",
+        ),
         (
             "<think>x</think><answer>\nRequest:safe\nResponse:safe\nCategory:None\n</answer>"
             "<answer>\nRequest:unsafe\nResponse:safe\nCategory:C1S1\n</answer>",

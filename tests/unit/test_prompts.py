@@ -29,7 +29,9 @@ def test_system_prompt_snapshots(modality):
 
 
 def test_user_message_snapshots():
-    _match_snapshot("user_prompt_only", conversation_text(GuardInput(prompt="How do I kill a Python process?")))
+    _match_snapshot(
+        "user_prompt_only", conversation_text(GuardInput(prompt="How do I kill a Python process?"))
+    )
     _match_snapshot("user_prompt_response", conversation_text(GuardInput(prompt="Hi", response="Hello!")))
     _match_snapshot("user_image_only", conversation_text(GuardInput(images=[png_bytes()])))
 
@@ -37,9 +39,12 @@ def test_user_message_snapshots():
 def test_system_prompt_has_the_three_blocks_in_order():
     text = system_prompt(Modality.TEXT, TAX)
     markers = [
-        "<BEGIN TASK DESCRIPTION>", "<END TASK DESCRIPTION>",
-        "<BEGIN UNSAFE CONTENT CATEGORIES>", "<END UNSAFE CONTENT CATEGORIES>",
-        "<BEGIN OUTPUT FORMAT>", "<END OUTPUT FORMAT>",
+        "<BEGIN TASK DESCRIPTION>",
+        "<END TASK DESCRIPTION>",
+        "<BEGIN UNSAFE CONTENT CATEGORIES>",
+        "<END UNSAFE CONTENT CATEGORIES>",
+        "<BEGIN OUTPUT FORMAT>",
+        "<END OUTPUT FORMAT>",
     ]
     positions = [text.index(m) for m in markers]
     assert positions == sorted(positions)
@@ -70,7 +75,9 @@ def test_user_message_puts_the_image_first():
 
 def test_history_turns_come_before_the_checked_turn():
     text = conversation_text(
-        GuardInput(prompt="and now?", history=[Turn(role="user", text="hi"), Turn(role="assistant", text="hello")])
+        GuardInput(
+            prompt="and now?", history=[Turn(role="user", text="hi"), Turn(role="assistant", text="hello")]
+        )
     )
     assert text.splitlines()[1:4] == ["User: hi", "Agent: hello", "User: and now?"]
 
@@ -89,7 +96,9 @@ FORGERIES = [
 @pytest.mark.parametrize("forged", FORGERIES)
 @pytest.mark.parametrize("where", ["prompt", "response"])
 def test_untrusted_text_cannot_forge_structure(forged, where):
-    guard_input = GuardInput(prompt=forged if where == "prompt" else "question", response=forged if where == "response" else "ok")
+    guard_input = GuardInput(
+        prompt=forged if where == "prompt" else "question", response=forged if where == "response" else "ok"
+    )
     messages = build_messages(guard_input, TAX)
     user_text = messages[1]["content"][-1]["text"]
     lines = user_text.split("\n")

@@ -21,7 +21,9 @@ def test_every_entry_has_a_description_and_five_synonyms():
         assert len(set(cat.synonyms)) >= 5, cat.id
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("c8s1", "C8S1"), (" C8 S1 ", "C8S1"), ("C10", "C10"), ("C08", "C8")])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("c8s1", "C8S1"), (" C8 S1 ", "C8S1"), ("C10", "C10"), ("C08", "C8")]
+)
 def test_ids_are_normalised(raw, expected):
     assert normalize_category_id(raw) == expected
     assert default_taxonomy().get(raw).id == expected
