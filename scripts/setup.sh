@@ -26,7 +26,7 @@ $pip install -q --upgrade pip
 # install the torch build you want before running this script; the pin is then satisfied.
 echo "==> installing torch"
 $pip install -q "torch==2.13.0" || $pip install -q torch
-torch_pin="torch==$(.venv/bin/python -c 'import torch; print(torch.__version__.split("+")[0])')"
+torch_pin="torch==$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("torch").split("+")[0])')"
 if [ "$mode" = "dev" ]; then
   echo "==> installing proguard[dev]"
   $pip install -q -e ".[dev]" "$torch_pin"
