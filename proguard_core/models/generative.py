@@ -38,6 +38,12 @@ class GenerativeGuard:
     def max_text_chars(self) -> int | None:
         return self._max_text_chars
 
+    def close(self) -> None:
+        """Release what the engine holds (GPU memory, HTTP connections); Guard.close() calls this."""
+        close = getattr(self.backend, "close", None)
+        if callable(close):
+            close()
+
     def conversations(self, requests: Sequence[ModelRequest]) -> list[Conversation]:
         return [build_messages(r.input, r.provided) for r in requests]
 
