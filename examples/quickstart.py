@@ -1,7 +1,7 @@
 """Check a few prompts, responses and images with the embedded CPU guard (no GPU, no download).
 
-    python examples/quickstart.py            # embedded default
-    python examples/quickstart.py --guard transformers:yushaohan/ProGuard-7B
+python examples/quickstart.py            # embedded default
+python examples/quickstart.py --guard transformers:yushaohan/ProGuard-7B
 """
 
 from __future__ import annotations
@@ -69,7 +69,9 @@ CASES: list[tuple[str, GuardInput, list[str] | None]] = [
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--guard", default="embedded", help="guard spec (default: embedded)")
     args = parser.parse_args()
     guard = load_guard(args.guard)

@@ -1,0 +1,19 @@
+"""ProGuard for LlamaIndex (``pip install 'proguard[llamaindex]'``).
+
+* :class:`ProGuardCallbackHandler`: checks LLM chat/completion calls and queries; blocks by
+  raising :class:`proguard_core.GuardViolation` or annotates.
+* :class:`ProGuardNodePostprocessor`: drops or flags unsafe retrieved text and image nodes.
+* :class:`ProGuardVerdictEvent` / :class:`ProGuardAuditHandler`: every decision as an
+  instrumentation event, and a handler that keeps and logs them.
+"""
+
+from proguard_integrations.llamaindex.callbacks import ProGuardCallbackHandler
+from proguard_integrations.llamaindex.instrumentation import ProGuardAuditHandler, ProGuardVerdictEvent
+from proguard_integrations.llamaindex.postprocessor import ProGuardNodePostprocessor
+
+__all__ = [
+    "ProGuardAuditHandler",
+    "ProGuardCallbackHandler",
+    "ProGuardNodePostprocessor",
+    "ProGuardVerdictEvent",
+]

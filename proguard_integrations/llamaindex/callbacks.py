@@ -1,0 +1,176 @@
+"""``ProGuardCallbackHandler``: checks LlamaIndex LLM calls and queries through legacy callbacks.
+
+    Settings.callback_manager = CallbackManager([ProGuardCallbackHandler(guard)])
+
+* LLM start (chat or completion): the latest user message or the formatted prompt, with images
+  from ``ImageBlock``\\ s; LLM end: the reply, judged against that prompt.
+* Query start: the query string; query end: the verdict is attached to ``Response.metadata``.
+
+``mode="block"`` raises :class:`proguard_core.GuardViolation` out of ``llm.chat()`` /
+``query_engine.query()`` (LlamaIndex lets callback exceptions through). ``mode="annotate"``
+never raises; it puts the verdict in ``ChatResponse.message.additional_kwargs["proguard"]``,
+``CompletionResponse.additional_kwargs["proguard"]`` and ``Response.metadata["proguard"]``.
+Every decision is also dispatched as a ``ProGuardVerdictEvent`` for audit handlers.
+
+Callbacks are synchronous, so in ``achat``/``aquery`` the check blocks the event loop while it
+runs, and in streaming calls the reply is checked once the stream has finished (the tokens were
+already shown); guard streamed replies at the LLM or with ProGuardCheck in LangChain if that
+matters.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Any, Literal
+
+from llama_index.core.base.llms.types import ChatResponse, CompletionResponse
+from llama_index.core.callbacks.base_handler import BaseCallbackHandler
+from llama_index.core.callbacks.schema import CBEventType, EventPayload
+
+from proguard_core import Guard, GuardInput, GuardViolation, Verdict
+from proguard_integrations._shared import VERDICT_KEY, BoundedStore, blocks, resolve_guard, verdict_payload
+from proguard_integrations.llamaindex import _convert
+from proguard_integrations.llamaindex.instrumentation import Action, emit
+
+Mode = Literal["block", "annotate"]
+
+
+class ProGuardCallbackHandler(BaseCallbackHandler):
+    """Checks LLM prompts, LLM replies and queries; blocks by raising or annotates."""
+
+    def __init__(
+        self,
+        guard: Guard | None = None,
+        *,
+        mode: Mode = "block",
+        check_input: bool = True,
+        check_output: bool = True,
+        check_queries: bool = True,
+        categories: list[str] | None = None,
+    ) -> None:
+        super().__init__(event_starts_to_ignore=[], event_ends_to_ignore=[])
+        self.guard = guard
+        self.mode = mode
+        self.check_input = check_input
+        self.check_output = check_output
+        self.check_queries = check_queries
+        self.categories = categories
+        # Prompt of each open LLM event, for judging its reply; query verdicts until the query ends.
+        self._prompts: BoundedStore[str, GuardInput | None] = BoundedStore()
+        self._query_verdicts: BoundedStore[str, Verdict] = BoundedStore()
+        # A completion event inside an open chat event (chat built on complete, as MockLLM and
+        # CustomLLM do) carries the same text; checking it again would double the cost for
+        # nothing. LlamaIndex reports no parent for LLM events, so the open chat (its id and the
+        # user text checked for it) is tracked per execution context (thread or asyncio task).
+        # A completion counts as nested only if its prompt contains that user text, so a chat
+        # stream abandoned before its end event cannot exempt later, unrelated completions.
+        self._open_chat: ContextVar[tuple[str, str] | None] = ContextVar(
+            f"proguard_open_chat_{id(self)}", default=None
+        )
+        self._nested: BoundedStore[str, bool] = BoundedStore()
+
+    # --- events ---------------------------------------------------------------------------------
+
+    def on_event_start(
+        self,
+        event_type: CBEventType,
+        payload: dict[str, Any] | None = None,
+        event_id: str = "",
+        parent_id: str = "",
+        **kwargs: Any,
+    ) -> str:
+        payload = payload or {}
+        if event_type == CBEventType.LLM:
+            is_chat = bool(payload.get(EventPayload.MESSAGES))
+            if not is_chat and self._inside_open_chat(payload):
+                self._nested.put(event_id, True)
+                return event_id
+            item = self._llm_prompt(payload)
+            if self.check_input and item is not None:
+                self._decide("input", self._check(item))
+            self._prompts.put(event_id, item)
+            if is_chat:
+                self._open_chat.set((event_id, (item.prompt or "") if item is not None else ""))
+        elif event_type == CBEventType.QUERY and self.check_queries:
+            query = payload.get(EventPayload.QUERY_STR)
+            if isinstance(query, str) and query.strip():
+                verdict = self._check(GuardInput(prompt=query))
+                self._query_verdicts.put(event_id, verdict)
+                self._decide("query", verdict)
+        return event_id
+
+    def on_event_end(
+        self,
+        event_type: CBEventType,
+        payload: dict[str, Any] | None = None,
+        event_id: str = "",
+        **kwargs: Any,
+    ) -> None:
+        payload = payload or {}
+        if event_type == CBEventType.LLM:
+            if self._nested.pop(event_id):
+                return
+            open_chat = self._open_chat.get()
+            if open_chat is not None and open_chat[0] == event_id:
+                self._open_chat.set(None)
+            context = self._prompts.pop(event_id)
+            if not self.check_output:
+                return
+            response = payload.get(EventPayload.RESPONSE)
+            completion = payload.get(EventPayload.COMPLETION)
+            if isinstance(response, ChatResponse):
+                text, images = _convert.message_parts(response.message)
+                target: dict[str, Any] = response.message.additional_kwargs
+            elif isinstance(completion, CompletionResponse):
+                text, images, target = completion.text or "", [], completion.additional_kwargs
+            else:
+                return
+            item = _convert.with_response(context, text, images)
+            if item is None:
+                return
+            verdict = self._check(item)
+            if self.mode == "annotate":
+                target[VERDICT_KEY] = verdict_payload(verdict)
+            self._decide("output", verdict)
+        elif event_type == CBEventType.QUERY:
+            query_verdict = self._query_verdicts.pop(event_id)
+            response = payload.get(EventPayload.RESPONSE)
+            if query_verdict is not None and response is not None and hasattr(response, "metadata"):
+                response.metadata = {**(response.metadata or {}), VERDICT_KEY: verdict_payload(query_verdict)}
+
+    def start_trace(self, trace_id: str | None = None) -> None:
+        return None
+
+    def end_trace(self, trace_id: str | None = None, trace_map: dict[str, list[str]] | None = None) -> None:
+        return None
+
+    # --- helpers --------------------------------------------------------------------------------
+
+    def _inside_open_chat(self, payload: dict[str, Any]) -> bool:
+        open_chat = self._open_chat.get()
+        if open_chat is None:
+            return False
+        prompt = payload.get(EventPayload.PROMPT)
+        return isinstance(prompt, str) and open_chat[1] in prompt
+
+    def _llm_prompt(self, payload: dict[str, Any]) -> GuardInput | None:
+        messages = payload.get(EventPayload.MESSAGES)
+        if messages:
+            return _convert.prompt_from_messages(messages)
+        prompt = payload.get(EventPayload.PROMPT)
+        if isinstance(prompt, str) and prompt.strip():
+            return GuardInput(prompt=prompt)
+        return None
+
+    def _check(self, item: GuardInput) -> Verdict:
+        return resolve_guard(self.guard).check(item, categories=self.categories)
+
+    def _decide(self, stage: str, verdict: Verdict) -> None:
+        blocking = self.mode == "block" and blocks(verdict, stage)
+        action: Action = "blocked" if blocking else "annotated" if self.mode == "annotate" else "allowed"
+        emit("callback", stage, action, verdict)
+        if blocking:
+            raise GuardViolation(verdict, f"ProGuard blocked the {stage}: {verdict.summary()}")
+
+
+__all__ = ["Mode", "ProGuardCallbackHandler"]
