@@ -452,6 +452,7 @@ def load_guard(
     * ``load_guard(backend="transformers", model="yushaohan/ProGuard-7B")`` (local dir or hub id),
       likewise ``backend="vllm"`` and ``backend="openai", model=..., base_url=...``.
     * ``load_guard(backend="fake", outputs=[...])``: scripted outputs for tests.
+    * ``load_guard("proguard:http://127.0.0.1:8000", api_key=...)``: a ``proguard serve`` service.
     * A spec string joins these for CLIs and configs: ``"transformers:path/to/model"``,
       ``"openai:ProGuard-7B@http://127.0.0.1:8000/v1"``, ``"fake"``.
     """
@@ -475,8 +476,15 @@ def load_guard(
         from proguard_core.models.embedded import EmbeddedGuard
 
         return Guard(EmbeddedGuard.load(**backend_options), **guard_options)
+    if backend == "proguard":
+        from proguard_core.remote import RemoteGuardModel
+
+        if not model:
+            raise InputError("backend 'proguard' needs model= (the server URL, e.g. http://127.0.0.1:8000)")
+        return Guard(RemoteGuardModel(model, **backend_options), **guard_options)
     if backend not in BACKENDS:
-        raise InputError(f"unknown backend {backend!r}; choose one of: embedded, {', '.join(BACKENDS)}")
+        choices = ", ".join(["embedded", "proguard", *BACKENDS])
+        raise InputError(f"unknown backend {backend!r}; choose one of: {choices}")
     if backend != "fake" and not model:
         raise InputError(f"backend {backend!r} needs model= (a local directory or a hub id)")
     factory = _import_object(BACKENDS[backend])
@@ -493,7 +501,7 @@ def parse_spec(spec: str) -> tuple[str, str | None, dict[str, Any]]:
         if rest:
             raise InputError(f"guard spec {spec!r}: {name!r} takes no model")
         return name, None, {}
-    if name not in BACKENDS:
+    if name not in BACKENDS and name != "proguard":
         raise InputError(
             f"guard spec {spec!r}: expected embedded, fake, or BACKEND:MODEL with BACKEND in {list(BACKENDS)}"
         )

@@ -176,6 +176,16 @@ _STRUCTURAL_LINE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _SAFE_COLON = "\u2236"  # RATIO: reads as a colon to people, is a different token to the model
+# Invisible characters would let "<\u200bEND CONVERSATION>" or "Agent\u200b:" slip past the patterns
+# above while a model still reads the marker; other line breaks would start a line the patterns
+# do not see. Zero-width and bidi controls are dropped, other line breaks become "\n".
+_INVISIBLE = {
+    **dict.fromkeys(map(ord, "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\ufeff")),
+    **dict.fromkeys(range(0x2060, 0x2065)),
+    **dict.fromkeys(range(0x202A, 0x202F)),
+    **dict.fromkeys(range(0x2066, 0x206A)),
+    **dict.fromkeys(map(ord, "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"), "\n"),
+}
 
 
 def neutralize(text: str) -> str:
@@ -186,6 +196,7 @@ def neutralize(text: str) -> str:
     model as text but cannot be mistaken for the real Agent line.
     """
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.translate(_INVISIBLE)
     text = _STRUCTURAL_TAG.sub(lambda m: "[" + " ".join(m.group(1).split()) + "]", text)
     return _STRUCTURAL_LINE.sub(lambda m: f"{m['lead']}{m['word']}{m['gap']}{_SAFE_COLON}", text)
 

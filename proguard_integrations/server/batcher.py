@@ -112,7 +112,9 @@ class MicroBatcher:
             while self._pending:
                 job = self._pending.popleft()
                 if not job.future.done():
-                    job.future.set_exception(ShuttingDownError("the server stopped before this input was judged"))
+                    job.future.set_exception(
+                        ShuttingDownError("the server stopped before this input was judged")
+                    )
         with contextlib.suppress(asyncio.CancelledError):
             await self._loop_task
 
@@ -177,6 +179,13 @@ class MicroBatcher:
                 groups.setdefault(job.categories, []).append(job)
             # One call per category subset: acheck_batch takes one subset for all its items.
             await asyncio.gather(*(self._judge(jobs, cats) for cats, jobs in groups.items()))
+        except asyncio.CancelledError:
+            for job in batch:
+                if not job.future.done():
+                    job.future.set_exception(
+                        ShuttingDownError("the server stopped before this input was judged")
+                    )
+            raise
         finally:
             self._slots.release()
 
@@ -198,7 +207,13 @@ class MicroBatcher:
         finally:
             if self.metrics is not None:
                 self.metrics.batch_latency.observe(time.perf_counter() - start)
-        for job, verdict in zip(jobs, verdicts):
+        if len(verdicts) != len(jobs):
+            error = _wrap(RuntimeError(f"guard returned {len(verdicts)} verdicts for {len(jobs)} inputs"))
+            verdicts = []
+            for job in jobs:
+                if not job.future.done():
+                    job.future.set_exception(error)
+        for job, verdict in zip(jobs, verdicts, strict=False):
             if not job.future.done():
                 job.future.set_result(verdict)
 

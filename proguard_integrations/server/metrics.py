@@ -25,7 +25,7 @@ def _escape(value: str) -> str:
 
 
 def _labels(names: Sequence[str], values: LabelValues, extra: tuple[str, str] | None = None) -> str:
-    pairs = [f'{name}="{_escape(value)}"' for name, value in zip(names, values)]
+    pairs = [f'{name}="{_escape(value)}"' for name, value in zip(names, values, strict=True)]
     if extra is not None:
         pairs.append(f'{extra[0]}="{extra[1]}"')
     return "{" + ",".join(pairs) + "}" if pairs else ""
@@ -121,7 +121,9 @@ class Gauge(_Metric):
 class Histogram(_Metric):
     kind = "histogram"
 
-    def __init__(self, name: str, help_text: str, buckets: Iterable[float], labels: Sequence[str] = ()) -> None:
+    def __init__(
+        self, name: str, help_text: str, buckets: Iterable[float], labels: Sequence[str] = ()
+    ) -> None:
         super().__init__(name, help_text, labels)
         self.buckets = tuple(sorted(float(b) for b in buckets))
         if not self.buckets:
@@ -152,7 +154,7 @@ class Histogram(_Metric):
         out: list[str] = []
         for key, counts, total in snapshot:
             running = 0
-            for bound, count in zip((*self.buckets, math.inf), counts):
+            for bound, count in zip((*self.buckets, math.inf), counts, strict=True):
                 running += count
                 le = ("le", _number(bound))
                 out.append(f"{self.name}_bucket{_labels(self.label_names, key, le)} {running}")
@@ -192,7 +194,9 @@ class ServerMetrics:
             ("endpoint",),
         )
         self.batch_size = Histogram(
-            "proguard_batch_size", "Inputs per guard acheck_batch call made by the micro-batcher.", BATCH_BUCKETS
+            "proguard_batch_size",
+            "Inputs per guard acheck_batch call made by the micro-batcher.",
+            BATCH_BUCKETS,
         )
         self.batch_latency = Histogram(
             "proguard_batch_duration_seconds", "Duration of one guard acheck_batch call.", LATENCY_BUCKETS
