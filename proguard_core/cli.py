@@ -11,6 +11,7 @@ import importlib
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from proguard_core.errors import InputError, ProGuardError
 
@@ -41,8 +42,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     if command == "check":
         return check_main(rest)
+    if command == "train":
+        _add_checkout_to_path()
     module = importlib.import_module(SUBCOMMANDS[command][0])
     return int(module.main(rest))
+
+
+def _add_checkout_to_path() -> None:
+    """``training/`` lives in the repository, not in the installed package: import it from the checkout."""
+    root = Path(__file__).resolve().parents[1]
+    if (root / "training" / "train_grpo.py").is_file() and str(root) not in sys.path:
+        sys.path.insert(0, str(root))
 
 
 def _overview() -> str:
