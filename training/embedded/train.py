@@ -28,6 +28,7 @@ from training.embedded import contrast_unsafe
 from training.embedded.label_map import ALL_SUBCATEGORIES, ANY, JAILBREAK, SAFE
 from training.embedded.risk_vocabulary import RISK_NAMES
 from training.embedded.sources import PromptExample, ResponseExample, prompt_examples, response_examples
+from training.embedded.tune_layer import collect_states, predict_tuned, train_tuned
 
 REPO = Path(__file__).resolve().parents[2]
 WEIGHTS = REPO / "proguard_core" / "models" / "embedded" / "weights" / "heads.npz"
@@ -55,7 +56,7 @@ class EmbeddingCache:
 
     def save(self) -> None:
         if self.path is not None:
-            np.savez(self.path, **self.store)
+            np.savez(self.path, **self.store)  # type: ignore[arg-type]
 
 
 def seed_texts() -> dict[str, list[str]]:
@@ -77,20 +78,31 @@ def resolve_categories(examples: list[PromptExample], emb: np.ndarray, centroids
         elif ex.target == JAILBREAK:
             out.append(-2)
         else:
-            cands = list(range(len(ALL_SUBCATEGORIES))) if ex.target == ANY else [
-                ALL_SUBCATEGORIES.index(c) for c in ex.target
-            ]
+            cands = (
+                list(range(len(ALL_SUBCATEGORIES)))
+                if ex.target == ANY
+                else [ALL_SUBCATEGORIES.index(c) for c in ex.target]
+            )
             sims = centroids[cands] @ vec
             out.append(cands[int(np.argmax(sims))])
     return out
 
 
 def mlp(d_in: int, d_hidden: int, d_out: int) -> nn.Sequential:
-    return nn.Sequential(nn.Dropout(0.1), nn.Linear(d_in, d_hidden), nn.GELU(), nn.Dropout(0.2), nn.Linear(d_hidden, d_out))
+    return nn.Sequential(
+        nn.Dropout(0.1), nn.Linear(d_in, d_hidden), nn.GELU(), nn.Dropout(0.2), nn.Linear(d_hidden, d_out)
+    )
 
 
 def fit(
-    model: nn.Sequential, x: np.ndarray, y: np.ndarray, w: np.ndarray, *, multiclass: bool, epochs: int, seed: int
+    model: nn.Sequential,
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    *,
+    multiclass: bool,
+    epochs: int,
+    seed: int,
 ) -> nn.Sequential:
     torch.manual_seed(seed)
     xt = torch.from_numpy(x)
@@ -151,7 +163,20 @@ def main() -> None:
     parser.add_argument("--no-cache", action="store_true")
     parser.add_argument("--out", type=Path, default=WEIGHTS)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--tune-epochs", type=int, default=3)
+    parser.add_argument(
+        "--combiner-only", action="store_true", help="only re-fit the response combiner on existing heads"
+    )
+    # Both options below are experiments whose effect on the evaluation pool was not measured yet;
+    # without them the command reproduces the shipped weights.
+    parser.add_argument("--long-benign", action="store_true", help="add long benign texts to the prompt data")
+    parser.add_argument(
+        "--response-combiner", action="store_true", help="fit the response combiner after the heads"
+    )
     args = parser.parse_args()
+    if args.combiner_only:
+        fit_response_combiner(args.out, calibration_responses(args.data_dir, args.seed, args.long_benign))
+        return
     torch.set_num_threads(2)
     started = time.time()
     rng = random.Random(args.seed)
@@ -163,7 +188,7 @@ def main() -> None:
     centroids = np.stack([embed(texts).mean(0) for texts in seeds.values()])
     centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
 
-    prompts = prompt_examples(args.data_dir, args.seed)
+    prompts = prompt_examples(args.data_dir, args.seed, args.long_benign)
     p_emb = embed([ex.text for ex in prompts])
     cats = resolve_categories(prompts, p_emb, centroids)
     unsafe = np.array([c != -1 for c in cats], dtype=np.float32)
@@ -175,10 +200,33 @@ def main() -> None:
     pos_w, neg_w = weight[train & (unsafe == 1)].sum(), weight[train & (unsafe == 0)].sum()
     cls_w = np.where(unsafe == 1, 1.0, pos_w / neg_w).astype(np.float32)
 
-    request = fit(mlp(384, 256, 1), p_emb[train], unsafe[train], (weight * cls_w)[train], multiclass=False,
-                  epochs=40, seed=args.seed)
+    request = fit(
+        mlp(384, 256, 1),
+        p_emb[train],
+        unsafe[train],
+        (weight * cls_w)[train],
+        multiclass=False,
+        epochs=40,
+        seed=args.seed,
+    )
     req_prob = 1 / (1 + np.exp(-predict(request, p_emb[calib])[:, 0]))
-    req_t, req_f1 = best_threshold(req_prob, unsafe[calib])
+    frozen_t, frozen_f1 = best_threshold(req_prob, unsafe[calib])
+
+    # The request head actually shipped: the last MiniLM layer re-trained with its own head.
+    t_tuned = time.time()
+    states = collect_states(encoder, [ex.text for ex in prompts])
+    train_idx = np.flatnonzero(train)
+    tuned = train_tuned(
+        encoder,
+        [states[i] for i in train_idx],
+        unsafe[train_idx],
+        (weight * cls_w)[train_idx],
+        epochs=args.tune_epochs,
+        seed=args.seed,
+    )
+    calib_idx = np.flatnonzero(calib)
+    req_t, req_f1 = best_threshold(predict_tuned(tuned, [states[i] for i in calib_idx]), unsafe[calib_idx])
+    tuned_seconds = time.time() - t_tuned
 
     # Category head: unsafe items with a taxonomy subcategory, plus the seed phrases themselves.
     cat_idx = np.array([c for c in cats], dtype=np.int64)
@@ -190,7 +238,9 @@ def main() -> None:
     cw = np.concatenate([weight[has_cat & train], np.full(len(seed_y), 2.0, dtype=np.float32)])
     counts = Counter(cy.tolist())
     cw = cw * np.array([1.0 / np.sqrt(counts[int(c)]) for c in cy], dtype=np.float32)
-    category = fit(mlp(384, 256, len(ALL_SUBCATEGORIES)), cx, cy, cw, multiclass=True, epochs=60, seed=args.seed)
+    category = fit(
+        mlp(384, 256, len(ALL_SUBCATEGORIES)), cx, cy, cw, multiclass=True, epochs=60, seed=args.seed
+    )
     cat_acc = float((predict(category, p_emb[has_cat & calib]).argmax(1) == cat_idx[has_cat & calib]).mean())
 
     # Response head on the (prompt, response) pair.
@@ -204,8 +254,9 @@ def main() -> None:
     rcal = np.array([rng.random() < 0.15 for _ in responses])
     rpos, rneg = rw[~rcal & (ry == 1)].sum(), rw[~rcal & (ry == 0)].sum()
     rw = rw * np.where(ry == 1, 1.0, rpos / rneg).astype(np.float32)
-    response = fit(mlp(rx.shape[1], 256, 1), rx[~rcal], ry[~rcal], rw[~rcal], multiclass=False, epochs=40,
-                   seed=args.seed)
+    response = fit(
+        mlp(rx.shape[1], 256, 1), rx[~rcal], ry[~rcal], rw[~rcal], multiclass=False, epochs=40, seed=args.seed
+    )
     resp_prob = 1 / (1 + np.exp(-predict(response, rx[rcal])[:, 0]))
     resp_t, resp_f1 = best_threshold(resp_prob, ry[rcal])
 
@@ -217,7 +268,15 @@ def main() -> None:
         "subcategories": list(ALL_SUBCATEGORIES),
         "request_threshold": req_t,
         "response_threshold": resp_t,
-        "calibration": {"request_f1": req_f1, "response_f1": resp_f1, "category_accuracy": cat_acc},
+        "request_head": "tuned_last_layer",
+        "tuned_layer_seconds": round(tuned_seconds, 1),
+        "calibration": {
+            "request_f1": req_f1,
+            "frozen_request_f1": frozen_f1,
+            "frozen_request_threshold": frozen_t,
+            "response_f1": resp_f1,
+            "category_accuracy": cat_acc,
+        },
         "risk_names": names,
         "risk_name_subcategory": [s or "" for _, s in RISK_NAMES],
         "counts": {
@@ -233,13 +292,73 @@ def main() -> None:
         },
         "training_seconds": round(time.time() - started, 1),
     }
-    arrays = {**export(request, "request"), **export(category, "category"), **export(response, "response")}
+    arrays = {**tuned.export("request"), **export(category, "category"), **export(response, "response")}
     arrays["risk_name_emb"] = name_emb.astype(np.float16)
     arrays["category_centroids"] = centroids.astype(np.float16)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(args.out, meta=np.array(json.dumps(meta)), **arrays)
-    print(json.dumps({k: v for k, v in meta.items() if k not in ("risk_names", "risk_name_subcategory")}, indent=1))
+    np.savez_compressed(args.out, meta=np.array(json.dumps(meta)), **arrays)  # type: ignore[arg-type]
+    print(
+        json.dumps(
+            {k: v for k, v in meta.items() if k not in ("risk_names", "risk_name_subcategory")}, indent=1
+        )
+    )
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB) in {meta['training_seconds']} s")
+    if args.response_combiner:
+        fit_response_combiner(args.out, [r for r, c in zip(responses, rcal, strict=True) if c])
+
+
+def calibration_responses(data_dir: Path, seed: int, long_benign: bool = False) -> list[ResponseExample]:
+    """The response calibration split exactly as ``main`` draws it (same sources, same random draws)."""
+    rng = random.Random(seed)
+    prompts = prompt_examples(data_dir, seed, long_benign)
+    for _ in prompts:
+        rng.random()
+    goals = [ex.text for ex in prompts if ex.target not in (SAFE, JAILBREAK) and len(ex.text) < 300]
+    responses = response_examples(data_dir, goals, seed)
+    return [r for r in responses if rng.random() < 0.15]
+
+
+def fit_response_combiner(weights: Path, calib: list[ResponseExample]) -> None:
+    """Combine the pair head with the request head read over the response text itself.
+
+    The pair head learnt refusal-vs-compliance well but misses compliant answers that are plain
+    harmful content (an email, a rant) rather than instructions; the request head, trained on
+    harmful statements too, sees those. A 2-weight logistic regression on the calibration split
+    decides how much each counts, and the threshold is the best-F1 one on that split.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    from proguard_core.models.embedded.heads import Heads
+    from proguard_core.models.embedded.model import EmbeddedGuard
+
+    guard = EmbeddedGuard(heads=Heads.load(weights))
+    pair = np.array(
+        [s.prob for s in guard.score_responses([c.prompt for c in calib], [c.response for c in calib])]
+    )
+    alone = np.array([s.prob for s in guard.score_requests([c.response for c in calib])])
+    x = np.stack([_logit(pair), _logit(alone)], axis=1)
+    y = np.array([c.unsafe for c in calib])
+    lr = LogisticRegression(C=1.0).fit(x, y)
+    prob = lr.predict_proba(x)[:, 1]
+    threshold, f1 = best_threshold(prob, y)
+    with np.load(weights, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    meta = json.loads(str(arrays.pop("meta")))
+    meta["response_combiner"] = {
+        "pair_weight": float(lr.coef_[0, 0]),
+        "content_weight": float(lr.coef_[0, 1]),
+        "bias": float(lr.intercept_[0]),
+        "threshold": threshold,
+        "calibration_f1": f1,
+        "pair_only_calibration_f1": best_threshold(pair, y)[1],
+    }
+    np.savez_compressed(weights, meta=np.array(json.dumps(meta)), **arrays)
+    print("response combiner:", json.dumps(meta["response_combiner"]))
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ def _layer_norm(x: FloatArray, w: FloatArray, b: FloatArray) -> FloatArray:
 
 
 @dataclass(frozen=True)
-class _Layer:
+class Layer:
     qkv_w: FloatArray  # (384, 1152): the three projections fused into one matmul
     qkv_b: FloatArray
     out_w: FloatArray
@@ -90,7 +90,7 @@ class MiniLMEncoder:
         self.pos_emb = w["embeddings.position_embeddings.weight"]
         self.type0 = w["embeddings.token_type_embeddings.weight"][0]
         self.emb_ln = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
-        self.layers: list[_Layer] = []
+        self.layers: list[Layer] = []
         for i in range(int(cfg["num_hidden_layers"])):
             p = f"encoder.layer.{i}."
 
@@ -98,13 +98,17 @@ class MiniLMEncoder:
                 return w[p + name]
 
             qkv_w = np.concatenate(
-                [g("attention.self.query.weight"), g("attention.self.key.weight"), g("attention.self.value.weight")]
+                [
+                    g("attention.self.query.weight"),
+                    g("attention.self.key.weight"),
+                    g("attention.self.value.weight"),
+                ]
             ).T
             qkv_b = np.concatenate(
                 [g("attention.self.query.bias"), g("attention.self.key.bias"), g("attention.self.value.bias")]
             )
             self.layers.append(
-                _Layer(
+                Layer(
                     qkv_w=np.ascontiguousarray(qkv_w),
                     qkv_b=qkv_b,
                     out_w=np.ascontiguousarray(g("attention.output.dense.weight").T),
@@ -124,22 +128,34 @@ class MiniLMEncoder:
         """Word-piece ids with [CLS]/[SEP], not truncated (callers decide how to window)."""
         return [list(e.ids) for e in self.tokenizer.encode_batch(list(texts))]
 
-    def encode_ids(self, ids: Sequence[Sequence[int]], batch_size: int = 32) -> FloatArray:
-        """Embed token id sequences (each at most ``MAX_TOKENS`` long)."""
+    def encode_ids(
+        self, ids: Sequence[Sequence[int]], batch_size: int = 32, last: Layer | None = None
+    ) -> FloatArray:
+        """Embed token id sequences (each at most ``MAX_TOKENS`` long).
+
+        ``last`` replaces MiniLM's final layer (the request head's re-trained copy); layers 0..4
+        are always the shipped ones.
+        """
+        final = last if last is not None else self.layers[-1]
         out = np.zeros((len(ids), self.dim), dtype=np.float32)
         # Sorting by length keeps padding (wasted matmul rows) small inside each batch.
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         for start in range(0, len(order), batch_size):
             chunk = order[start : start + batch_size]
-            out[chunk] = self._forward([ids[i] for i in chunk])
+            x, mask = self.hidden_before_last([ids[i] for i in chunk])
+            out[chunk] = self._pool(self.run_layer(final, x, mask), mask)
         return out
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> FloatArray:
         """Embed texts; a text longer than ``MAX_TOKENS`` word pieces is cut (see ``windows``)."""
-        ids = [seq[: MAX_TOKENS - 1] + [seq[-1]] if len(seq) > MAX_TOKENS else seq for seq in self.token_ids(texts)]
+        ids = [
+            [*seq[: MAX_TOKENS - 1], seq[-1]] if len(seq) > MAX_TOKENS else seq
+            for seq in self.token_ids(texts)
+        ]
         return self.encode_ids(ids, batch_size)
 
-    def _forward(self, batch: Sequence[Sequence[int]]) -> FloatArray:
+    def hidden_before_last(self, batch: Sequence[Sequence[int]]) -> tuple[FloatArray, FloatArray]:
+        """Token states entering the last layer, and the padding mask."""
         n = len(batch)
         length = max(len(s) for s in batch)
         ids = np.zeros((n, length), dtype=np.int64)
@@ -149,25 +165,31 @@ class MiniLMEncoder:
             mask[i, : len(s)] = 1.0
         x = self.word_emb[ids] + self.pos_emb[:length][None] + self.type0
         x = _layer_norm(x.astype(np.float32), *self.emb_ln)
+        for layer in self.layers[:-1]:
+            x = self.run_layer(layer, x, mask)
+        return x, mask
+
+    def run_layer(self, layer: Layer, x: FloatArray, mask: FloatArray) -> FloatArray:
+        n, length, _ = x.shape
         heads = self.n_heads
         hd = self.dim // heads
         scale = np.float32(1.0 / np.sqrt(hd))
         bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
-        for layer in self.layers:
-            flat = x.reshape(n * length, self.dim)
-            qkv = (flat @ layer.qkv_w + layer.qkv_b).reshape(n, length, 3, heads, hd)
-            q = qkv[:, :, 0].transpose(0, 2, 1, 3)
-            k = qkv[:, :, 1].transpose(0, 2, 3, 1)
-            v = qkv[:, :, 2].transpose(0, 2, 1, 3)
-            scores = (q @ k) * scale + bias
-            scores -= scores.max(-1, keepdims=True)
-            probs = np.exp(scores)
-            probs /= probs.sum(-1, keepdims=True)
-            ctx = (probs @ v).transpose(0, 2, 1, 3).reshape(n * length, self.dim)
-            attn = ctx @ layer.out_w + layer.out_b
-            h = _layer_norm(attn + flat, layer.ln1_w, layer.ln1_b)
-            ff = _gelu(h @ layer.up_w + layer.up_b) @ layer.down_w + layer.down_b
-            x = _layer_norm(ff + h, layer.ln2_w, layer.ln2_b).reshape(n, length, self.dim)
+        flat = x.reshape(n * length, self.dim)
+        qkv = (flat @ layer.qkv_w + layer.qkv_b).reshape(n, length, 3, heads, hd)
+        q = qkv[:, :, 0].transpose(0, 2, 1, 3)
+        k = qkv[:, :, 1].transpose(0, 2, 3, 1)
+        v = qkv[:, :, 2].transpose(0, 2, 1, 3)
+        scores = (q @ k) * scale + bias
+        scores -= scores.max(-1, keepdims=True)
+        probs = np.exp(scores)
+        probs /= probs.sum(-1, keepdims=True)
+        ctx = (probs @ v).transpose(0, 2, 1, 3).reshape(n * length, self.dim)
+        h = _layer_norm(ctx @ layer.out_w + layer.out_b + flat, layer.ln1_w, layer.ln1_b)
+        ff = _gelu(h @ layer.up_w + layer.up_b) @ layer.down_w + layer.down_b
+        return _layer_norm(ff + h, layer.ln2_w, layer.ln2_b).reshape(n, length, self.dim)
+
+    def _pool(self, x: FloatArray, mask: FloatArray) -> FloatArray:
         pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1.0)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)

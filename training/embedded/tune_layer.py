@@ -1,0 +1,152 @@
+"""Fine-tune MiniLM's last transformer layer (plus a small head) for request safety.
+
+A head on frozen mean-pooled MiniLM embeddings cannot separate "kill a Python process" from
+"kill my neighbour" well: the sentence embedding is trained for topic similarity. Re-training only
+the last layer lets token-level intent reach the pooled vector, while layers 0-4 stay frozen, so
+their outputs are computed once and cached, and training takes minutes on a CPU. The shipped model
+keeps the original last layer for the category and response heads (their semantic space), and runs
+this tuned copy as one extra layer.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+from proguard_core.models.embedded.encoder import Layer, MiniLMEncoder
+
+
+def collect_states(encoder: MiniLMEncoder, texts: list[str], max_tokens: int = 128) -> list[np.ndarray]:
+    """Token states entering the last layer, per text (first ``max_tokens`` word pieces)."""
+    ids = [
+        [*seq[: max_tokens - 1], seq[-1]] if len(seq) > max_tokens else seq
+        for seq in encoder.token_ids(texts)
+    ]
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+    out: list[np.ndarray] = [np.zeros(0)] * len(ids)
+    for start in range(0, len(order), 64):
+        chunk = order[start : start + 64]
+        x, mask = encoder.hidden_before_last([ids[i] for i in chunk])
+        for row, i in enumerate(chunk):
+            out[i] = x[row, : int(mask[row].sum())].astype(np.float16)
+    return out
+
+
+class TunedLast(nn.Module):
+    def __init__(self, layer: Layer, hidden: int = 256, heads: int = 12) -> None:
+        super().__init__()
+        self.heads = heads
+
+        def p(a: np.ndarray) -> nn.Parameter:
+            return nn.Parameter(torch.from_numpy(np.array(a, dtype=np.float32)))
+
+        self.qkv_w, self.qkv_b = p(layer.qkv_w), p(layer.qkv_b)
+        self.out_w, self.out_b = p(layer.out_w), p(layer.out_b)
+        self.ln1_w, self.ln1_b = p(layer.ln1_w), p(layer.ln1_b)
+        self.up_w, self.up_b = p(layer.up_w), p(layer.up_b)
+        self.down_w, self.down_b = p(layer.down_w), p(layer.down_b)
+        self.ln2_w, self.ln2_b = p(layer.ln2_w), p(layer.ln2_b)
+        self.head = nn.Sequential(
+            nn.Dropout(0.1), nn.Linear(384, hidden), nn.GELU(), nn.Dropout(0.1), nn.Linear(hidden, 1)
+        )
+
+    def pooled(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        n, length, d = x.shape
+        hd = d // self.heads
+        qkv = (x @ self.qkv_w + self.qkv_b).view(n, length, 3, self.heads, hd)
+        q, k, v = (qkv[:, :, i].transpose(1, 2) for i in range(3))
+        scores = q @ k.transpose(-1, -2) / math.sqrt(hd) + ((1 - mask) * -1e9)[:, None, None, :]
+        ctx = (scores.softmax(-1) @ v).transpose(1, 2).reshape(n, length, d)
+        h = nn.functional.layer_norm(ctx @ self.out_w + self.out_b + x, (d,), self.ln1_w, self.ln1_b, 1e-12)
+        ff = nn.functional.gelu(h @ self.up_w + self.up_b) @ self.down_w + self.down_b
+        y = nn.functional.layer_norm(ff + h, (d,), self.ln2_w, self.ln2_b, 1e-12)
+        pooled = (y * mask[:, :, None]).sum(1) / mask.sum(1, keepdim=True).clamp(min=1)
+        return nn.functional.normalize(pooled, dim=1)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.head(self.pooled(x, mask))[:, 0]
+
+    def export(self, prefix: str) -> dict[str, np.ndarray]:
+        out = {}
+        for name in (
+            "qkv_w",
+            "qkv_b",
+            "out_w",
+            "out_b",
+            "ln1_w",
+            "ln1_b",
+            "up_w",
+            "up_b",
+            "down_w",
+            "down_b",
+            "ln2_w",
+            "ln2_b",
+        ):
+            out[f"{prefix}.layer.{name}"] = getattr(self, name).detach().numpy().astype(np.float16)
+        lin1, lin2 = self.head[1], self.head[4]
+        assert isinstance(lin1, nn.Linear) and isinstance(lin2, nn.Linear)
+        out[f"{prefix}.w1"] = lin1.weight.detach().numpy().T.astype(np.float16)
+        out[f"{prefix}.b1"] = lin1.bias.detach().numpy().astype(np.float32)
+        out[f"{prefix}.w2"] = lin2.weight.detach().numpy().T.astype(np.float16)
+        out[f"{prefix}.b2"] = lin2.bias.detach().numpy().astype(np.float32)
+        return out
+
+
+def _batch(states: list[np.ndarray], idx: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    length = max(len(states[i]) for i in idx)
+    x = np.zeros((len(idx), length, 384), dtype=np.float32)
+    mask = np.zeros((len(idx), length), dtype=np.float32)
+    for row, i in enumerate(idx):
+        x[row, : len(states[i])] = states[i]
+        mask[row, : len(states[i])] = 1
+    return torch.from_numpy(x), torch.from_numpy(mask)
+
+
+def train_tuned(
+    encoder: MiniLMEncoder,
+    states: list[np.ndarray],
+    y: np.ndarray,
+    w: np.ndarray,
+    *,
+    epochs: int = 3,
+    seed: int = 0,
+) -> TunedLast:
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    model = TunedLast(encoder.layers[-1])
+    layer_params = [p for n, p in model.named_parameters() if not n.startswith("head.")]
+    opt = torch.optim.AdamW(
+        [{"params": layer_params, "lr": 4e-5}, {"params": model.head.parameters(), "lr": 1e-3}],
+        weight_decay=1e-2,
+    )
+    yt, wt = torch.from_numpy(y.astype(np.float32)), torch.from_numpy(w.astype(np.float32))
+    lengths = np.array([len(s) for s in states])
+    for _ in range(epochs):
+        model.train()
+        # Length buckets keep padding low; shuffling inside and across buckets keeps SGD honest.
+        order = np.argsort(lengths + rng.uniform(0, 6, len(lengths)))
+        batches = [order[i : i + 32].tolist() for i in range(0, len(order), 32)]
+        rng.shuffle(batches)
+        for idx in batches:
+            x, mask = _batch(states, idx)
+            loss = nn.functional.binary_cross_entropy_with_logits(model(x, mask), yt[idx], reduction="none")
+            loss = (loss * wt[idx]).sum() / wt[idx].sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    model.eval()
+    return model
+
+
+def predict_tuned(model: TunedLast, states: list[np.ndarray]) -> np.ndarray:
+    out = np.zeros(len(states), dtype=np.float32)
+    order = np.argsort([len(s) for s in states])
+    with torch.no_grad():
+        for start in range(0, len(order), 64):
+            idx = order[start : start + 64].tolist()
+            x, mask = _batch(states, idx)
+            out[idx] = torch.sigmoid(model(x, mask)).numpy()
+    return out
