@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from proguard_core._lazy import require
-from proguard_core.backends.base import Conversation, GenerationParams
-from proguard_core.errors import BackendError, GuardTimeoutError, InputError
+from proguard_core.backends.base import Conversation, GenerationParams, data_url_part, to_chat_dicts
+from proguard_core.errors import BackendError, GuardTimeoutError
 
 _RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 _BODY_EXCERPT_CHARS = 300
@@ -239,23 +239,7 @@ class OpenAIServerBackend:
 
 def to_openai_messages(conversation: Conversation) -> list[dict[str, Any]]:
     """Our chat messages as OpenAI chat messages, images inline as data URLs."""
-    messages: list[dict[str, Any]] = []
-    for message in conversation:
-        content = message["content"]
-        if isinstance(content, str):
-            messages.append({"role": message["role"], "content": content})
-            continue
-        parts: list[dict[str, Any]] = []
-        for part in content:
-            if part["type"] == "image":
-                image = part.get("image")
-                if image is None:
-                    raise InputError("image part without image data")
-                parts.append({"type": "image_url", "image_url": {"url": image.data_url()}})
-            else:
-                parts.append({"type": "text", "text": part["text"]})
-        messages.append({"role": message["role"], "content": parts})
-    return messages
+    return to_chat_dicts(conversation, data_url_part)
 
 
 def _seconds(value: str | None) -> float | None:

@@ -16,7 +16,13 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from proguard_core._lazy import require
-from proguard_core.backends.base import Conversation, GenerationParams, ThreadedAsyncMixin
+from proguard_core.backends.base import (
+    Conversation,
+    GenerationParams,
+    ThreadedAsyncMixin,
+    data_url_part,
+    to_chat_dicts,
+)
 from proguard_core.errors import BackendError, InputError, ProGuardError
 from proguard_core.images import decode
 
@@ -33,26 +39,9 @@ def to_vllm_messages(
     """
     if image_transport not in ("pil", "data_url"):
         raise InputError(f"image_transport must be 'pil' or 'data_url', not {image_transport!r}")
-    messages: list[dict[str, Any]] = []
-    for message in conversation:
-        content = message["content"]
-        if isinstance(content, str):
-            messages.append({"role": message["role"], "content": content})
-            continue
-        parts: list[dict[str, Any]] = []
-        for part in content:
-            if part["type"] == "image":
-                image = part.get("image")
-                if image is None:
-                    raise InputError("image part without image data")
-                if image_transport == "pil":
-                    parts.append({"type": "image_pil", "image_pil": decode(image)})
-                else:
-                    parts.append({"type": "image_url", "image_url": {"url": image.data_url()}})
-            else:
-                parts.append({"type": "text", "text": part["text"]})
-        messages.append({"role": message["role"], "content": parts})
-    return messages
+    if image_transport == "data_url":
+        return to_chat_dicts(conversation, data_url_part)
+    return to_chat_dicts(conversation, lambda image: {"type": "image_pil", "image_pil": decode(image)})
 
 
 class VLLMBackend(ThreadedAsyncMixin):
