@@ -244,15 +244,17 @@ class Guard:
         history_chars = sum(len(t.text) for t in guard_input.history)
         if budget is None or len(prompt) + len(response) + history_chars <= budget:
             return [guard_input.model_copy(update={"images": ()})]
-        history: tuple[Turn, ...] = ()  # history is context; over budget it is judged as its own parts
+        # Over budget, earlier turns are judged as parts of their own rather than as context.
+        # Whitespace-only windows carry nothing to judge (and GuardInput rejects them).
         pieces: list[GuardInput] = [
             GuardInput(prompt=chunk)
             for turn in guard_input.history
             for chunk in split_text(turn.text, budget, self.overlap_chars)
+            if chunk.strip()
         ]
         if not response:
             return pieces + [
-                GuardInput(prompt=c, history=history) for c in split_text(prompt, budget, self.overlap_chars)
+                GuardInput(prompt=c) for c in split_text(prompt, budget, self.overlap_chars) if c.strip()
             ]
         half = max(budget // 2, 1)
         prompt_chunks = split_text(prompt, half, self.overlap_chars) if prompt else [""]

@@ -150,6 +150,13 @@ def test_long_response_is_split_and_judged_with_the_prompt():
     assert all("User: question?" in c[-1]["content"][-1]["text"] for c in backend.calls)
 
 
+def test_long_input_with_empty_history_turn_and_blank_stretches_is_checked():
+    guard, _ = keyword_guard(max_text_chars=300)
+    text = "intro " + " " * 2000 + "now the bomb part"
+    verdict = guard.check(text, history=[{"role": "user", "text": ""}, {"role": "assistant", "text": "ok"}])
+    assert not verdict.safe and verdict.error is None
+
+
 def test_split_text_covers_everything_with_overlap():
     text = " ".join(f"w{i}" for i in range(1000))
     chunks = split_text(text, 100, overlap=20)
