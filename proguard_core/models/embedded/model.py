@@ -1,6 +1,6 @@
 """EmbeddedGuard: the default guard that runs on a laptop CPU with nothing to download.
 
-Text is embedded with MiniLM (numpy, see ``encoder.py``) and judged by three small trained heads:
+Text is embedded with MiniLM (onnxruntime, see ``encoder.py``) and judged by three small trained heads:
 request safety, response safety on the (prompt, response) pair, and the taxonomy subcategory.
 Images get an NSFW score (open_nsfw, ONNX) and OCR (tesseract); the OCR text goes through the
 text heads alone and combined with the prompt, which catches typographic attacks.
@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
+from proguard_core.errors import InputError
 from proguard_core.models.base import ModelRequest
 from proguard_core.models.embedded.encoder import MAX_TOKENS, FloatArray, MiniLMEncoder
 from proguard_core.models.embedded.heads import Heads, pair_features, sigmoid, softmax
@@ -75,8 +77,13 @@ class EmbeddedGuard:
     # About 4 MiniLM windows of English; the Guard splits longer inputs into overlapping parts.
     max_text_chars: int | None = 4000
 
-    def __init__(self, *, ocr: bool = True, nsfw: bool = True, heads: Heads | None = None) -> None:
-        self.encoder = MiniLMEncoder()
+    def __init__(
+        self, *, ocr: bool = True, nsfw: bool = True, heads: Heads | None = None, threads: int = 0
+    ) -> None:
+        """``threads``: cores one model call may use (0: all of them)."""
+        if not isinstance(threads, int) or isinstance(threads, bool) or threads < 0:
+            raise InputError(f"threads must be a non-negative integer, got {threads!r}")
+        self.encoder = MiniLMEncoder(threads=threads)
         self.heads = heads or Heads.load()
         self.use_ocr = ocr
         self.use_nsfw = nsfw
@@ -148,13 +155,10 @@ class EmbeddedGuard:
                 owner.append(i)
         return windows, owner
 
-    def embed_windows(
-        self, texts: Sequence[str], tuned: bool = False
-    ) -> tuple[FloatArray, np.ndarray, list[list[int]]]:
-        """Window embeddings (request-tuned when ``tuned``), owner text per window, the windows."""
-        windows, owner = self._sentence_chunks(texts) if tuned else self._windows(texts)
-        last = self.heads.request_layer if tuned else None
-        return self.encoder.encode_ids(windows, last=last), np.asarray(owner), windows
+    def embed_windows(self, texts: Sequence[str]) -> tuple[FloatArray, np.ndarray, list[list[int]]]:
+        """MiniLM embedding of every window, the owner text of each window, and the windows."""
+        windows, owner = self._windows(texts)
+        return self.encoder.encode_ids(windows), np.asarray(owner), windows
 
     def semantic_embedding(self, score: TextScore) -> FloatArray:
         """MiniLM embedding of the deciding window, computed only when a category is needed."""
@@ -166,13 +170,22 @@ class EmbeddedGuard:
         """Probability that each text is (or asks for) unsafe content."""
         if not texts:
             return []
-        tuned, owner, windows = self.embed_windows(texts, tuned=True)
+        windows, owner_list = self._sentence_chunks(texts)
+        owner = np.asarray(owner_list)
+        threshold = self.heads.request_threshold
+
+        def flagged(tuned: FloatArray) -> npt.NDArray[np.bool_]:
+            # A flagged window will need its plain embedding for the category head.
+            return sigmoid(self.heads.request(tuned)[:, 0]) >= threshold
+
+        tuned, plain, has_plain = self.encoder.encode_ids_tuned(windows, self.heads.request_layer, flagged)
         prob = sigmoid(self.heads.request(tuned)[:, 0])
         out = []
         for i in range(len(texts)):
             idx = np.flatnonzero(owner == i)
             best = idx[int(np.argmax(prob[idx]))]
-            out.append(TextScore(float(prob[best]), windows[best], None, len(idx)))
+            emb = plain[best] if has_plain[best] else None
+            out.append(TextScore(float(prob[best]), windows[best], emb, len(idx)))
         return out
 
     def score_responses(self, prompts: Sequence[str], responses: Sequence[str]) -> list[TextScore]:
