@@ -604,6 +604,9 @@ class Benchmark:
     pool: Pool
     load: Callable[[Path], list[EvalRow]]
     description: str
+    # The benchmark whose items this one shows again in another form; when both run, this one
+    # stays out of the weighted averages so those items are not counted twice.
+    view_of: str | None = None
 
 
 BENCHMARKS: dict[str, Benchmark] = {
@@ -615,7 +618,13 @@ BENCHMARKS: dict[str, Benchmark] = {
         ),
         Benchmark("harmbench", "eval", load_harmbench, "HarmBench text behaviours (all unsafe)"),
         Benchmark("figstep", "eval", load_figstep, "FigStep SafeBench images + FigStep text (text+image)"),
-        Benchmark("figstep_image", "eval", load_figstep_image, "FigStep SafeBench images alone (image only)"),
+        Benchmark(
+            "figstep_image",
+            "eval",
+            load_figstep_image,
+            "FigStep SafeBench images alone (image only)",
+            view_of="figstep",
+        ),
         Benchmark(
             "jailbreakbench_responses",
             "eval",

@@ -136,6 +136,7 @@ class BenchmarkScores:
     confusion: dict[str, int]
     ood: OODScores | None = None
     seconds: float = 0.0
+    view_of: str | None = None  # see loaders.Benchmark.view_of
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -24,18 +24,20 @@ def _cell(value: float | None, width: int, digits: int = 2) -> str:
 def format_table(run: EvalRun) -> str:
     """The paper-style table: one row per benchmark, then the weighted average(s)."""
     name_width = max(
-        [len("benchmark"), *(len(s.name) for s in run.benchmarks), len("weighted avg (response)")]
+        [len("benchmark"), *(len(s.name) + 1 for s in run.benchmarks), len("weighted avg (response)")]
     )
     header = (
         f"{'benchmark':<{name_width}}  {'pool':<5} {'stage':<8} {'n':>6} {'F1':>6} {'prec':>6} {'rec':>6} "
         f"{'safe-flag':>9} {'cat-acc':>7} {'fail':>5}"
     )
     rule = "-" * len(header)
+    names = {s.name for s in run.benchmarks}
     lines = [f"guard: {run.guard or run.model}  model: {run.model}", header, rule]
     for s in run.benchmarks:
         numbers = [_cell(s.f1, 6), _cell(s.precision, 6), _cell(s.recall, 6), _cell(s.safe_flag_rate, 9)]
+        name = s.name + "*" if s.view_of in names else s.name
         lines.append(
-            f"{s.name:<{name_width}}  {s.pool:<5} {s.stage:<8} {s.n:>6} {' '.join(numbers)} "
+            f"{name:<{name_width}}  {s.pool:<5} {s.stage:<8} {s.n:>6} {' '.join(numbers)} "
             f"{_cell(s.category_accuracy, 7)} {s.failures:>5}"
         )
     lines.append(rule)
@@ -69,6 +71,8 @@ def format_table(run: EvalRun) -> str:
     lines.append(
         "F1/prec/rec: unsafe is positive, 0-100; safe-flag: % of safe items flagged; desc: OOD reward 0-1"
     )
+    if any(s.view_of in names for s in run.benchmarks):
+        lines.append("*: the same items as another benchmark in another form; left out of the averages")
     return "\n".join(lines)
 
 

@@ -175,6 +175,7 @@ def evaluate(
                 taxonomy,
                 offers,
             )
+            result.view_of = BENCHMARKS[name].view_of if name in BENCHMARKS else None
             predictions += [
                 _prediction(r, v, "main", r.provided) for r, v in zip(rows, verdicts, strict=True)
             ]
@@ -237,8 +238,11 @@ def averages(scores: Sequence[BenchmarkScores]) -> dict[str, Any]:
     Prompt (request) and response classification are averaged apart as in the paper; mixing
     them lets the larger response sets swamp the prompt numbers. F1 is weighted by benchmark
     size over benchmarks where it is defined (those with unsafe items); the safe-flag rate and
-    category accuracy are pooled over the items they count.
+    category accuracy are pooled over the items they count. Benchmarks marked not ``averaged``
+    (another view of items that the same run counts) are left out.
     """
+    names = {s.name for s in scores}
+    scores = [s for s in scores if s.view_of not in names]
     out: dict[str, Any] = {"all": _average(scores)}
     for pool in dict.fromkeys(s.pool for s in scores):
         out[f"pool:{pool}"] = _average([s for s in scores if s.pool == pool])

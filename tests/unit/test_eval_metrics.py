@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -153,6 +155,22 @@ def test_score_benchmark_counts_failures_and_categories():
     assert scores.safe_flag_rate == 100.0
     assert scores.failures == 1
     assert scores.category_n == 2 and scores.category_accuracy == 50.0
+
+
+def test_a_second_view_of_the_same_items_is_left_out_of_averages():
+    from proguard_core.eval.runner import averages
+
+    def toy(name: str, caught: int) -> Any:
+        verdicts = [unsafe(listed("C8S1"))] * caught + [SAFE] * (4 - caught)
+        return score_benchmark(name, "eval", ["request"] * 4, [True] * 4, verdicts, [None] * 4, TAX)
+
+    with_text, image_only = toy("figstep", 4), toy("figstep_image", 1)
+    image_only.view_of = "figstep"
+    both = averages([with_text, image_only])["all"]
+    assert both["n"] == 4 and both["benchmarks"] == ["figstep"]
+    assert both["recall_weighted"] == 100.0
+    alone = averages([image_only])["all"]
+    assert alone["n"] == 4 and alone["recall_weighted"] == 25.0
 
 
 def test_ood_detection_and_names():

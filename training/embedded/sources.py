@@ -152,7 +152,7 @@ def prompt_examples(data_dir: Path, seed: int = 0, long_benign: bool = False) ->
     for text, sub in contrast_unsafe.UNSAFE_STATEMENTS:
         out.append(PromptExample(text, (sub,), "contrast_unsafe", 3.0))
     for text, sub in contrast_unsafe.copyright_requests():
-        out.append(PromptExample(text, (sub,), "contrast_unsafe", 1.5))
+        out.append(PromptExample(text, (sub,), "contrast_copyright", 1.5))
     return out
 
 

@@ -23,6 +23,7 @@ from torch import nn
 
 from proguard_core.models.embedded.encoder import MiniLMEncoder
 from proguard_core.models.embedded.heads import pair_features
+from proguard_core.models.embedded.model import request_windows
 from proguard_core.taxonomy import default_taxonomy
 from training.embedded import contrast_unsafe
 from training.embedded.label_map import ALL_SUBCATEGORIES, ANY, JAILBREAK, SAFE
@@ -56,6 +57,7 @@ class EmbeddingCache:
 
     def save(self) -> None:
         if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             np.savez(self.path, **self.store)  # type: ignore[arg-type]
 
 
@@ -133,11 +135,20 @@ def predict(model: nn.Sequential, x: np.ndarray) -> np.ndarray:
         return model(torch.from_numpy(x)).numpy()
 
 
-def best_threshold(prob: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Threshold with the best F1 (unsafe positive) on the calibration split."""
+def best_threshold(
+    prob: np.ndarray, y: np.ndarray, max_safe_flag: float | None = None
+) -> tuple[float, float]:
+    """Threshold with the best F1 (unsafe positive) on the calibration split.
+
+    With ``max_safe_flag``, only thresholds that flag at most that share of the split's safe
+    examples qualify (the highest threshold if none does): the split is about 40% unsafe, real
+    traffic mostly benign, so plain F1 puts the threshold where too much benign text is flagged.
+    """
     best = (0.5, -1.0)
     for t in np.linspace(0.05, 0.95, 91):
         pred = prob >= t
+        if max_safe_flag is not None and pred[y == 0].mean() > max_safe_flag and t < 0.95:
+            continue
         tp = float((pred & (y == 1)).sum())
         f1 = 2 * tp / max(1.0, float(pred.sum()) + float((y == 1).sum()))
         if f1 > best[1]:
@@ -159,7 +170,9 @@ def export(model: nn.Sequential, prefix: str) -> dict[str, np.ndarray]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "benchmarks")
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/proguard_embedded_cache.npz"))
+    parser.add_argument(
+        "--cache", type=Path, default=Path.home() / ".cache" / "proguard" / "embedded_train_embeddings.npz"
+    )
     parser.add_argument("--no-cache", action="store_true")
     parser.add_argument("--out", type=Path, default=WEIGHTS)
     parser.add_argument("--seed", type=int, default=0)
@@ -167,11 +180,30 @@ def main() -> None:
     parser.add_argument(
         "--combiner-only", action="store_true", help="only re-fit the response combiner on existing heads"
     )
-    # Both options below are experiments whose effect on the evaluation pool was not measured yet;
-    # without them the command reproduces the shipped weights.
+    # The shipped weights use the defaults. The three options below are experiments, off: see
+    # DATA_CARD.md for what --long-benign --benign-fragments did on held-out training sources
+    # and on the evaluation pool.
     parser.add_argument("--long-benign", action="store_true", help="add long benign texts to the prompt data")
     parser.add_argument(
         "--response-combiner", action="store_true", help="fit the response combiner after the heads"
+    )
+    parser.add_argument(
+        "--benign-fragments",
+        action="store_true",
+        help="add the sentence packs of long benign texts (what the request head sees) as safe examples",
+    )
+    parser.add_argument(
+        "--max-safe-flag",
+        type=float,
+        default=None,
+        help="request threshold: best calibration F1 among thresholds flagging at most this share of "
+        "the calibration split's safe examples",
+    )
+    parser.add_argument(
+        "--holdout",
+        default="",
+        help="comma-separated training sources to leave out and report on, for choosing between "
+        "training options without touching the evaluation pool (e.g. malicious_instruct,strongreject)",
     )
     args = parser.parse_args()
     if args.combiner_only:
@@ -189,12 +221,23 @@ def main() -> None:
     centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
 
     prompts = prompt_examples(args.data_dir, args.seed, args.long_benign)
+    holdout = {s for s in args.holdout.split(",") if s}
+    unknown = holdout - {ex.source for ex in prompts}
+    if unknown:
+        parser.error(f"--holdout: no such source {sorted(unknown)}")
+    held_out = [ex for ex in prompts if ex.source in holdout]
+    prompts = [ex for ex in prompts if ex.source not in holdout]
+    n_sources = len(prompts)
+    fragments = benign_fragments(encoder, prompts) if args.benign_fragments else []
+    prompts += [fragment for _, fragment in fragments]
     p_emb = embed([ex.text for ex in prompts])
     cats = resolve_categories(prompts, p_emb, centroids)
     unsafe = np.array([c != -1 for c in cats], dtype=np.float32)
     weight = np.array([ex.weight for ex in prompts], dtype=np.float32)
     # Calibration split: 15% of every source, stratified, held out from the heads.
-    calib = np.array([rng.random() < 0.15 for _ in prompts])
+    calib = np.array([rng.random() < 0.15 for _ in range(n_sources)])
+    # A fragment follows its text into the training or the calibration split.
+    calib = np.concatenate([calib, np.array([calib[parent] for parent, _ in fragments], dtype=bool)])
     train = ~calib
     # Balance the two classes by total weight so the head's 0.5 is not dominated by Alpaca.
     pos_w, neg_w = weight[train & (unsafe == 1)].sum(), weight[train & (unsafe == 0)].sum()
@@ -225,7 +268,9 @@ def main() -> None:
         seed=args.seed,
     )
     calib_idx = np.flatnonzero(calib)
-    req_t, req_f1 = best_threshold(predict_tuned(tuned, [states[i] for i in calib_idx]), unsafe[calib_idx])
+    calib_prob = predict_tuned(tuned, [states[i] for i in calib_idx])
+    req_t, req_f1 = best_threshold(calib_prob, unsafe[calib_idx], args.max_safe_flag)
+    calib_safe_flagged = float((calib_prob[unsafe[calib_idx] == 0] >= req_t).mean())
     tuned_seconds = time.time() - t_tuned
 
     # Category head: unsafe items with a taxonomy subcategory, plus the seed phrases themselves.
@@ -272,6 +317,7 @@ def main() -> None:
         "tuned_layer_seconds": round(tuned_seconds, 1),
         "calibration": {
             "request_f1": req_f1,
+            "request_safe_flagged": calib_safe_flagged,
             "frozen_request_f1": frozen_f1,
             "frozen_request_threshold": frozen_t,
             "response_f1": resp_f1,
@@ -305,6 +351,71 @@ def main() -> None:
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB) in {meta['training_seconds']} s")
     if args.response_combiner:
         fit_response_combiner(args.out, [r for r, c in zip(responses, rcal, strict=True) if c])
+    report_selection(args.out, args.data_dir, held_out)
+
+
+def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample]) -> None:
+    """Flag rates of the written model on training-pool text it never saw, stored in its metadata.
+
+    MT-bench questions are never trained on (only the Vicuna-bench half of that source is), so
+    they measure over-flagging of ordinary long requests; ``--holdout`` sources measure recall or
+    over-flagging on whole sources left out. These, not the evaluation pool, pick training options.
+    """
+    from proguard_core.models.embedded import EmbeddedGuard
+    from proguard_core.models.embedded.heads import Heads
+
+    guard = EmbeddedGuard(heads=Heads.load(weights), ocr=False, nsfw=False)
+    threshold = guard.heads.request_threshold
+
+    def flagged_pct(texts: list[str]) -> float:
+        return round(100 * float(np.mean([s.prob >= threshold for s in guard.score_requests(texts)])), 1)
+
+    lines = (data_dir / "mt_bench" / "mt_bench" / "question.jsonl").read_text().splitlines()
+    selection: dict[str, dict[str, float]] = {
+        "mt_bench": {"n": len(lines), "flagged_pct": flagged_pct([json.loads(x)["turns"][0] for x in lines])}
+    }
+    for source in sorted({ex.source for ex in held_out}):
+        examples = [ex for ex in held_out if ex.source == source]
+        for label, group in (
+            ("safe", [e for e in examples if e.target == SAFE]),
+            ("unsafe", [e for e in examples if e.target != SAFE]),
+        ):
+            if group:
+                selection[f"{source}:{label}"] = {
+                    "n": len(group),
+                    "flagged_pct": flagged_pct([e.text for e in group]),
+                }
+    with np.load(weights, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    meta = json.loads(str(arrays.pop("meta")))
+    meta["selection"] = selection
+    np.savez_compressed(weights, meta=np.array(json.dumps(meta)), **arrays)  # type: ignore[arg-type]
+    print("selection (training pool, never trained on):", json.dumps(selection))
+
+
+def benign_fragments(encoder: MiniLMEncoder, prompts: list[PromptExample]) -> list[tuple[int, PromptExample]]:
+    """The sentence packs the request head is shown for each long benign text, as safe examples.
+
+    At inference a long text is judged a few sentences at a time (``request_windows``), so the
+    head sees fragments such as "To start, please answer the following request:" that it never
+    saw alone in training. Any fragment of a benign text is benign; fragments of harmful texts are
+    not added, because a harmful request's fragment can be harmless. Returns (parent index,
+    example) pairs.
+    """
+    safe = [i for i, ex in enumerate(prompts) if ex.target == SAFE]
+    windows, owner = request_windows(encoder, [prompts[i].text for i in safe])
+    per_text = Counter(owner)
+    seen: set[str] = set()
+    out: list[tuple[int, PromptExample]] = []
+    for window, j in zip(windows, owner, strict=True):
+        if per_text[j] < 2:
+            continue  # judged whole: already a training example
+        text = encoder.tokenizer.decode(window[1:-1])
+        if text.strip() and text not in seen:
+            seen.add(text)
+            parent = prompts[safe[j]]
+            out.append((safe[j], PromptExample(text, SAFE, "benign_fragment", 0.5 * parent.weight)))
+    return out
 
 
 def calibration_responses(data_dir: Path, seed: int, long_benign: bool = False) -> list[ResponseExample]:

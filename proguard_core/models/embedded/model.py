@@ -70,6 +70,43 @@ def _logit(p: float) -> float:
     return float(np.log(p / (1 - p)))
 
 
+def request_windows(encoder: MiniLMEncoder, texts: Sequence[str]) -> tuple[list[list[int]], list[int]]:
+    """Windows for the request head: whole text when it is short, else packs of sentences.
+
+    Training uses the same function, so the fragments the head learns from are the ones it is
+    shown. The request head was trained on short prompts, and a harmful sentence inside 250 word
+    pieces of filler is averaged away by mean pooling; judging a long text a few sentences at
+    a time keeps each sentence's weight. A sentence longer than a pack is cut into pieces.
+    """
+    cls_id, sep_id = 101, 102
+    windows: list[list[int]] = []
+    owner: list[int] = []
+    whole = encoder.token_ids(texts)
+    for i, (text, ids) in enumerate(zip(texts, whole, strict=True)):
+        if len(ids) <= _REQUEST_SPAN + 2:
+            windows.append(ids)
+            owner.append(i)
+            continue
+        sentences = [x for x in _SENTENCE_END.split(text) if x.strip()]
+        pieces: list[list[int]] = []
+        for sent_ids in encoder.token_ids(sentences):
+            body = sent_ids[1:-1]
+            pieces += [body[s : s + _REQUEST_SPAN] for s in range(0, max(1, len(body)), _REQUEST_SPAN)]
+        packs: list[list[int]] = []
+        current: list[int] = []
+        for piece in pieces:
+            if current and (len(current) + len(piece) > _REQUEST_SPAN or len(current) >= _MIN_PACK):
+                packs.append(current)
+                current = []
+            current = current + piece
+        if current:
+            packs.append(current)
+        for pack in packs[: _MAX_WINDOWS * 4]:
+            windows.append([cls_id, *pack, sep_id])
+            owner.append(i)
+    return windows, owner
+
+
 class EmbeddedGuard:
     """MiniLM embeddings + trained heads + OCR/NSFW for images. Thread-safe after construction."""
 
@@ -120,41 +157,6 @@ class EmbeddedGuard:
                 owner.append(i)
         return windows, owner
 
-    def _sentence_chunks(self, texts: Sequence[str]) -> tuple[list[list[int]], list[int]]:
-        """Windows for the request head: whole text when it is short, else packs of sentences.
-
-        The request head was trained on short prompts, and a harmful sentence inside 250 word
-        pieces of filler is averaged away by mean pooling; judging a long text a few sentences at
-        a time keeps each sentence's weight. A sentence longer than a pack is cut into pieces.
-        """
-        cls_id, sep_id = 101, 102
-        windows: list[list[int]] = []
-        owner: list[int] = []
-        whole = self.encoder.token_ids(texts)
-        for i, (text, ids) in enumerate(zip(texts, whole, strict=True)):
-            if len(ids) <= _REQUEST_SPAN + 2:
-                windows.append(ids)
-                owner.append(i)
-                continue
-            sentences = [x for x in _SENTENCE_END.split(text) if x.strip()]
-            pieces: list[list[int]] = []
-            for sent_ids in self.encoder.token_ids(sentences):
-                body = sent_ids[1:-1]
-                pieces += [body[s : s + _REQUEST_SPAN] for s in range(0, max(1, len(body)), _REQUEST_SPAN)]
-            packs: list[list[int]] = []
-            current: list[int] = []
-            for piece in pieces:
-                if current and (len(current) + len(piece) > _REQUEST_SPAN or len(current) >= _MIN_PACK):
-                    packs.append(current)
-                    current = []
-                current = current + piece
-            if current:
-                packs.append(current)
-            for pack in packs[: _MAX_WINDOWS * 4]:
-                windows.append([cls_id, *pack, sep_id])
-                owner.append(i)
-        return windows, owner
-
     def embed_windows(self, texts: Sequence[str]) -> tuple[FloatArray, np.ndarray, list[list[int]]]:
         """MiniLM embedding of every window, the owner text of each window, and the windows."""
         windows, owner = self._windows(texts)
@@ -170,7 +172,7 @@ class EmbeddedGuard:
         """Probability that each text is (or asks for) unsafe content."""
         if not texts:
             return []
-        windows, owner_list = self._sentence_chunks(texts)
+        windows, owner_list = request_windows(self.encoder, texts)
         owner = np.asarray(owner_list)
         threshold = self.heads.request_threshold
 
