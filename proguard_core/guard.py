@@ -444,7 +444,7 @@ def load_guard(
     policy: Policy | None = None,
     taxonomy: Taxonomy | None = None,
     allow_remote_images: bool = False,
-    max_batch_size: int = 16,
+    max_batch_size: int | None = None,
     max_new_tokens: int = 1024,
     **backend_options: Any,
 ) -> Guard:
@@ -457,6 +457,9 @@ def load_guard(
     * ``load_guard("proguard:http://127.0.0.1:8000", api_key=...)``: a ``proguard serve`` service.
     * A spec string joins these for CLIs and configs: ``"transformers:path/to/model"``,
       ``"openai:ProGuard-7B@http://127.0.0.1:8000/v1"``, ``"fake"``.
+
+    ``max_batch_size`` (default 16) is how many inputs the Guard sends per model call; given
+    explicitly, it also caps the transformers engine's own batches (8 by default).
     """
     from proguard_core.backends.base import GenerationParams
     from proguard_core.models.generative import GenerativeGuard
@@ -470,8 +473,12 @@ def load_guard(
         "policy": policy,
         "taxonomy": taxonomy,
         "allow_remote_images": allow_remote_images,
-        "max_batch_size": max_batch_size,
+        "max_batch_size": 16 if max_batch_size is None else max_batch_size,
     }
+    if backend == "transformers" and max_batch_size is not None:
+        # The engine splits each Guard batch again by its own limit (8 by default, for GPU
+        # memory); a batch size the caller chose applies to both.
+        backend_options.setdefault("max_batch_size", max_batch_size)
     if backend in (None, "embedded"):
         if model is not None:
             raise InputError("the embedded guard takes no model name")

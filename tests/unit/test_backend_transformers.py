@@ -263,3 +263,10 @@ def test_model_without_chat_template_is_refused_at_load(tiny_text_lm_dir: Path, 
     (copy / "chat_template.jinja").unlink(missing_ok=True)
     with pytest.raises(BackendError, match="no chat template"):
         TransformersBackend(str(copy), device="cpu")
+
+
+def test_load_guard_batch_size_reaches_the_engine(tiny_vlm_dir: Path) -> None:
+    chosen = load_guard(backend="transformers", model=str(tiny_vlm_dir), device="cpu", max_batch_size=3)
+    assert chosen.max_batch_size == 3 and chosen.model.backend.max_batch_size == 3
+    default = load_guard(backend="transformers", model=str(tiny_vlm_dir), device="cpu")
+    assert default.max_batch_size == 16 and default.model.backend.max_batch_size == 8
