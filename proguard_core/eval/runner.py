@@ -192,9 +192,10 @@ def evaluate(
                 listed = [verdicts[i] for i in ood_index[name]]
                 description = _description_scores(hidden_rows, hidden, taxonomy, embedder)
                 result.ood = score_ood(hidden, listed, description)
-                all_hidden += hidden
-                all_listed += listed
-                all_description += description
+                if result.view_of not in benchmarks:  # a view's items are already counted
+                    all_hidden += hidden
+                    all_listed += listed
+                    all_description += description
                 for row, verdict, offer, score in zip(
                     hidden_rows, hidden, hidden_offers, description, strict=True
                 ):

@@ -62,6 +62,18 @@ def test_eval_with_the_fake_guard_writes_table_results_and_plot(tmp_path, capsys
     assert (out / "f1_safe_flag.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_eval_counts_the_image_only_view_of_figstep_once(tmp_path, capsys):
+    out = tmp_path / "run"
+    args = ["--guard", "fake", "--data-dir", str(DATA), "--limit", "6", "--out", str(out), "--quiet"]
+    assert main([*args, "--benchmark", "figstep,figstep_image"]) == 0
+    table = capsys.readouterr().out
+    assert "figstep_image*" in table and "left out of the averages" in table
+    results = json.loads((out / "results.json").read_text())
+    assert results["benchmarks"]["figstep_image"]["n"] == 6
+    assert results["averages"]["all"]["n"] == 6
+    assert results["ood"]["n_hidden"] == results["benchmarks"]["figstep"]["ood"]["n_hidden"]
+
+
 def _user_text(conversation) -> str:
     return conversation[1]["content"][-1]["text"]
 
