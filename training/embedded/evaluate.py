@@ -2,8 +2,9 @@
 
     python -m training.embedded.evaluate [--data-dir ../shared/benchmarks] [--figstep-limit N]
 
-Prints one line per target. OCR of the FigStep images is cached in /tmp because it dominates the
-run time (about 0.6 s per image); the cache holds only OCR text, never labels or scores.
+Prints one line per target. OCR of the FigStep images is cached because it dominates the
+run time (about 0.6 s per image): ~/.cache/proguard/figstep_ocr.json holds only OCR text, never labels
+or scores.
 """
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ def jailbreakbench(guard: EmbeddedGuard, data: Path) -> dict[str, float]:
 def figstep(guard: EmbeddedGuard, data: Path, limit: int | None) -> dict[str, float]:
     from PIL import Image
 
-    cache_path = Path("/tmp/proguard_figstep_ocr.json")
+    cache_path = Path.home() / ".cache" / "proguard" / "figstep_ocr.json"
+    cache_path.parent.mkdir(parents=True, exist_ok=True)
     cache: dict[str, str] = json.loads(cache_path.read_text()) if cache_path.exists() else {}
     paths = sorted((data / "figstep" / "images" / "SafeBench").glob("*.png"))[:limit]
     texts, nsfw = [], []
