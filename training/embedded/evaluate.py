@@ -1,6 +1,6 @@
 """Quick measurement of the embedded guard on the EVALUATION pool (read only, never trained on).
 
-    python -m training.embedded.evaluate [--data-dir ../shared/benchmarks] [--figstep-limit N]
+    python -m training.embedded.evaluate [--data-dir ../shared/benchmarks] [--figstep-limit N] [--weights F]
 
 Prints one line per target. OCR of the FigStep images is cached because it dominates the
 run time (about 0.6 s per image): ~/.cache/proguard/figstep_ocr.json holds only OCR text, never labels
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from proguard_core.models.embedded.heads import Heads
 from proguard_core.models.embedded.model import NSFW_THRESHOLD, EmbeddedGuard
 
 csv.field_size_limit(10_000_000)
@@ -120,8 +121,9 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "benchmarks")
     parser.add_argument("--figstep-limit", type=int, default=None)
     parser.add_argument("--skip", nargs="*", default=[])
+    parser.add_argument("--weights", type=Path, default=None, help="heads file (default: the shipped one)")
     args = parser.parse_args()
-    guard = EmbeddedGuard.load()
+    guard = EmbeddedGuard.load(heads=Heads.load(args.weights) if args.weights else None)
     results: dict[str, float] = {}
     for name, fn in (
         ("xstest", xstest),

@@ -26,6 +26,7 @@ from proguard_core.models.embedded.heads import pair_features
 from proguard_core.models.embedded.model import request_windows
 from proguard_core.taxonomy import default_taxonomy
 from training.embedded import contrast_unsafe
+from training.embedded.attack_shapes import contextual_text, typographic_texts
 from training.embedded.label_map import ALL_SUBCATEGORIES, ANY, JAILBREAK, SAFE
 from training.embedded.risk_vocabulary import RISK_NAMES
 from training.embedded.sources import PromptExample, ResponseExample, prompt_examples, response_examples
@@ -193,6 +194,11 @@ def main() -> None:
         help="add the sentence packs of long benign texts (what the request head sees) as safe examples",
     )
     parser.add_argument(
+        "--typographic",
+        action="store_true",
+        help="add harmful training goals rewritten as typographic list titles (attack_shapes.py)",
+    )
+    parser.add_argument(
         "--max-safe-flag",
         type=float,
         default=None,
@@ -228,16 +234,18 @@ def main() -> None:
     held_out = [ex for ex in prompts if ex.source in holdout]
     prompts = [ex for ex in prompts if ex.source not in holdout]
     n_sources = len(prompts)
-    fragments = benign_fragments(encoder, prompts) if args.benign_fragments else []
-    prompts += [fragment for _, fragment in fragments]
+    derived = benign_fragments(encoder, prompts) if args.benign_fragments else []
+    if args.typographic:
+        derived += typographic_examples(prompts, args.seed)
+    prompts += [example for _, example in derived]
     p_emb = embed([ex.text for ex in prompts])
     cats = resolve_categories(prompts, p_emb, centroids)
     unsafe = np.array([c != -1 for c in cats], dtype=np.float32)
     weight = np.array([ex.weight for ex in prompts], dtype=np.float32)
     # Calibration split: 15% of every source, stratified, held out from the heads.
     calib = np.array([rng.random() < 0.15 for _ in range(n_sources)])
-    # A fragment follows its text into the training or the calibration split.
-    calib = np.concatenate([calib, np.array([calib[parent] for parent, _ in fragments], dtype=bool)])
+    # A derived example follows its source text into the training or the calibration split.
+    calib = np.concatenate([calib, np.array([calib[parent] for parent, _ in derived], dtype=bool)])
     train = ~calib
     # Balance the two classes by total weight so the head's 0.5 is not dominated by Alpaca.
     pos_w, neg_w = weight[train & (unsafe == 1)].sum(), weight[train & (unsafe == 0)].sum()
@@ -289,13 +297,23 @@ def main() -> None:
     cat_acc = float((predict(category, p_emb[has_cat & calib]).argmax(1) == cat_idx[has_cat & calib]).mean())
 
     # Response head on the (prompt, response) pair.
-    harmful_goals = [ex.text for ex, c in zip(prompts, cats, strict=True) if c >= 0 and len(ex.text) < 300]
+    # Source requests only: derived examples (fragments, typographic titles) are not goals.
+    harmful_goals = [
+        ex.text
+        for ex, c in zip(prompts[:n_sources], cats[:n_sources], strict=True)
+        if c >= 0 and len(ex.text) < 300
+    ]
     responses = response_examples(args.data_dir, harmful_goals, args.seed)
     rp = embed([ex.prompt for ex in responses])
     rr = embed([ex.response for ex in responses])
     rx = pair_features(rp, rr)
     ry = np.array([ex.unsafe for ex in responses], dtype=np.float32)
     rw = np.array([ex.weight for ex in responses], dtype=np.float32)
+    # This split continues the prompt split's random stream, so it moves whenever the prompt data
+    # does (an option that adds prompt examples also changes the response head). Kept because the
+    # shipped weights were drawn this way; an own stream (Random(seed + 1)) moved JailbreakBench
+    # response F1 from 84.6 to 80.5 with nothing else changed, so the response head's figures carry
+    # a few points of split noise. See DATA_CARD.md.
     rcal = np.array([rng.random() < 0.15 for _ in responses])
     rpos, rneg = rw[~rcal & (ry == 1)].sum(), rw[~rcal & (ry == 0)].sum()
     rw = rw * np.where(ry == 1, 1.0, rpos / rneg).astype(np.float32)
@@ -374,6 +392,11 @@ def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample
     selection: dict[str, dict[str, float]] = {
         "mt_bench": {"n": len(lines), "flagged_pct": flagged_pct([json.loads(x)["turns"][0] for x in lines])}
     }
+    vl = json.loads((data_dir / "vlguard" / "test.json").read_text())
+    contexts = sorted(
+        {p["response"] for item in vl for p in item["instr-resp"] if len(p.get("response", "")) > 400}
+    )
+    rng = random.Random(0)
     for source in sorted({ex.source for ex in held_out}):
         examples = [ex for ex in held_out if ex.source == source]
         for label, group in (
@@ -385,6 +408,20 @@ def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample
                     "n": len(group),
                     "flagged_pct": flagged_pct([e.text for e in group]),
                 }
+            if group and label == "unsafe":
+                # The same held-out requests in attack shapes (attack_shapes.py): as a typographic
+                # list title (caught if the title alone or instruction + title is flagged), and
+                # after a long harmless passage.
+                pairs = [typographic_texts(e.text, rng) for e in group]
+                alone = guard.score_requests([a for a, _ in pairs])
+                joined = guard.score_requests([b for _, b in pairs])
+                caught = [max(a.prob, b.prob) >= threshold for a, b in zip(alone, joined, strict=True)]
+                selection[f"{source}:typographic"] = {
+                    "n": len(group),
+                    "flagged_pct": round(100 * float(np.mean(caught)), 1),
+                }
+                texts = [contextual_text(e.text, rng.choice(contexts)) for e in group]
+                selection[f"{source}:contextual"] = {"n": len(group), "flagged_pct": flagged_pct(texts)}
     with np.load(weights, allow_pickle=False) as data:
         arrays = {k: data[k] for k in data.files}
     meta = json.loads(str(arrays.pop("meta")))
@@ -415,6 +452,20 @@ def benign_fragments(encoder: MiniLMEncoder, prompts: list[PromptExample]) -> li
             seen.add(text)
             parent = prompts[safe[j]]
             out.append((safe[j], PromptExample(text, SAFE, "benign_fragment", 0.5 * parent.weight)))
+    return out
+
+
+def typographic_examples(
+    prompts: list[PromptExample], seed: int, limit: int = 600
+) -> list[tuple[int, PromptExample]]:
+    """Harmful goals as the title of an empty list, alone and after a fill-in-the-list instruction."""
+    rng = random.Random(seed + 7)
+    goals = [i for i, ex in enumerate(prompts) if ex.target not in (SAFE, JAILBREAK) and len(ex.text) < 250]
+    out: list[tuple[int, PromptExample]] = []
+    for i in rng.sample(goals, min(limit, len(goals))):
+        title, combined = typographic_texts(prompts[i].text, rng)
+        for text in (title, combined):
+            out.append((i, PromptExample(text, prompts[i].target, "typographic", 0.5)))
     return out
 
 
