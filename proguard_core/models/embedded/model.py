@@ -177,7 +177,8 @@ class EmbeddedGuard:
         threshold = self.heads.request_threshold
 
         def flagged(tuned: FloatArray) -> npt.NDArray[np.bool_]:
-            # A flagged window will need its plain embedding for the category head.
+            # A flagged window needs its plain embedding for the category head; computing it here
+            # costs one layer, against six for ``semantic_embedding``'s lazy fallback.
             return sigmoid(self.heads.request(tuned)[:, 0]) >= threshold
 
         tuned, plain, has_plain = self.encoder.encode_ids_tuned(windows, self.heads.request_layer, flagged)
@@ -344,11 +345,6 @@ class EmbeddedGuard:
                     req_texts.append(response)  # a bare response is also judged as a statement
                     req_owner.append((i, "response"))
         req_scores = self.score_requests(req_texts)
-        # Category inputs for the texts that will be flagged, embedded in one batch.
-        flagged = [x for x in req_scores if x.emb is None and x.prob >= self.heads.request_threshold]
-        if flagged:
-            for x, emb in zip(flagged, self.encoder.encode_ids([x.window for x in flagged]), strict=True):
-                x.emb = emb
         resp_scores = self.score_responses(pair_prompts, pair_responses)
         per_req: dict[int, list[tuple[str, TextScore]]] = {}
         for (i, what), score in zip(req_owner, req_scores, strict=True):
