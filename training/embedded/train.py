@@ -385,43 +385,36 @@ def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample
     guard = EmbeddedGuard(heads=Heads.load(weights), ocr=False, nsfw=False)
     threshold = guard.heads.request_threshold
 
-    def flagged_pct(texts: list[str]) -> float:
-        return round(100 * float(np.mean([s.prob >= threshold for s in guard.score_requests(texts)])), 1)
+    def flagged(texts: list[str]) -> list[bool]:
+        return [s.prob >= threshold for s in guard.score_requests(texts)]
+
+    def rate(hits: list[bool]) -> dict[str, float]:
+        return {"n": len(hits), "flagged_pct": round(100 * float(np.mean(hits)), 1)}
 
     lines = (data_dir / "mt_bench" / "mt_bench" / "question.jsonl").read_text().splitlines()
-    selection: dict[str, dict[str, float]] = {
-        "mt_bench": {"n": len(lines), "flagged_pct": flagged_pct([json.loads(x)["turns"][0] for x in lines])}
-    }
+    selection = {"mt_bench": rate(flagged([json.loads(x)["turns"][0] for x in lines]))}
     vl = json.loads((data_dir / "vlguard" / "test.json").read_text())
     contexts = sorted(
         {p["response"] for item in vl for p in item["instr-resp"] if len(p.get("response", "")) > 400}
     )
     rng = random.Random(0)
     for source in sorted({ex.source for ex in held_out}):
-        examples = [ex for ex in held_out if ex.source == source]
-        for label, group in (
-            ("safe", [e for e in examples if e.target == SAFE]),
-            ("unsafe", [e for e in examples if e.target != SAFE]),
-        ):
-            if group:
-                selection[f"{source}:{label}"] = {
-                    "n": len(group),
-                    "flagged_pct": flagged_pct([e.text for e in group]),
-                }
-            if group and label == "unsafe":
-                # The same held-out requests in attack shapes (attack_shapes.py): as a typographic
-                # list title (caught if the title alone or instruction + title is flagged), and
-                # after a long harmless passage.
-                pairs = [typographic_texts(e.text, rng) for e in group]
-                alone = guard.score_requests([a for a, _ in pairs])
-                joined = guard.score_requests([b for _, b in pairs])
-                caught = [max(a.prob, b.prob) >= threshold for a, b in zip(alone, joined, strict=True)]
-                selection[f"{source}:typographic"] = {
-                    "n": len(group),
-                    "flagged_pct": round(100 * float(np.mean(caught)), 1),
-                }
-                texts = [contextual_text(e.text, rng.choice(contexts)) for e in group]
-                selection[f"{source}:contextual"] = {"n": len(group), "flagged_pct": flagged_pct(texts)}
+        safe = [e.text for e in held_out if e.source == source and e.target == SAFE]
+        unsafe = [e.text for e in held_out if e.source == source and e.target != SAFE]
+        if safe:
+            selection[f"{source}:safe"] = rate(flagged(safe))
+        if not unsafe:
+            continue
+        selection[f"{source}:unsafe"] = rate(flagged(unsafe))
+        # The same held-out requests in attack shapes (attack_shapes.py): as a typographic list
+        # title (caught if the title alone or instruction + title is flagged), and after a long
+        # harmless passage.
+        pairs = [typographic_texts(text, rng) for text in unsafe]
+        alone, joined = flagged([a for a, _ in pairs]), flagged([b for _, b in pairs])
+        selection[f"{source}:typographic"] = rate([a or b for a, b in zip(alone, joined, strict=True)])
+        selection[f"{source}:contextual"] = rate(
+            flagged([contextual_text(t, rng.choice(contexts)) for t in unsafe])
+        )
     with np.load(weights, allow_pickle=False) as data:
         arrays = {k: data[k] for k in data.files}
     meta = json.loads(str(arrays.pop("meta")))
