@@ -67,7 +67,7 @@ class _GraphBuilder:
             epsilon=_LN_EPS,
         )
 
-    def transformer_layer(self, x: str, mask: str, layer: Layer, n_heads: int, dim: int) -> str:
+    def transformer_layer(self, x: str, mask: str, layer: Layer, n_heads: int) -> str:
         """One BERT layer: self-attention then feed-forward, each with a residual and layer norm.
 
         ``mask`` is 1 on tokens and 0 on padding (int32, batch x length).
@@ -86,9 +86,9 @@ class _GraphBuilder:
         return self.layer_norm(self.op("Add", [down, h]), layer.ln2_w, layer.ln2_b, "ln2")
 
     def gelu(self, x: str) -> str:
-        # Exact (erf) GELU, as MiniLM and our heads were trained; onnxruntime fuses the pattern.
+        # Exact (erf) GELU, as MiniLM and our heads were trained, written in the order
+        # onnxruntime's GELU fusion matches: x * (erf(x / sqrt 2) + 1) * 0.5.
         f32 = np.float32
-        # Written in the order onnxruntime's GELU fusion matches: x * (erf(x / sqrt 2) + 1) * 0.5.
         erf = self.op("Erf", [self.op("Div", [x, self.const("sqrt2", f32(np.sqrt(2)))])])
         scaled = self.op("Mul", [x, self.op("Add", [erf, self.const("one", f32(1))])])
         return self.op("Mul", [scaled, self.const("half", f32(0.5))])
@@ -130,7 +130,7 @@ def trunk_model(
     x = b.op("Add", [b.op("Add", [words, positions]), b.const("type0", type0)])
     x = b.layer_norm(x, *emb_ln, "emb_ln")
     for layer in layers:
-        x = b.transformer_layer(x, "mask", layer, n_heads, dim)
+        x = b.transformer_layer(x, "mask", layer, n_heads)
     return b.model_bytes(inputs, x, ["batch", "length", dim])
 
 
@@ -139,7 +139,7 @@ def layer_model(layer: Layer, n_heads: int) -> bytes:
     b = _GraphBuilder()
     dim = int(layer.out_w.shape[0])
     states = b.helper.make_tensor_value_info("states", b.onnx.TensorProto.FLOAT, ["batch", "length", dim])
-    out = b.transformer_layer("states", "mask", layer, n_heads, dim)
+    out = b.transformer_layer("states", "mask", layer, n_heads)
     return b.model_bytes([states, _mask_input(b)], out, ["batch", "length", dim])
 
 
