@@ -8,7 +8,7 @@ which has no positives) is ``None`` rather than a made-up 0, and is left out of 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -137,6 +137,11 @@ class BenchmarkScores:
     ood: OODScores | None = None
     seconds: float = 0.0
     view_of: str | None = None  # see loaders.Benchmark.view_of
+
+    def repeats(self, names: Collection[str]) -> bool:
+        """Whether this benchmark shows items of one in ``names`` (the run) again, and so must not
+        count them a second time in averages."""
+        return self.view_of is not None and self.view_of in names
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -35,7 +35,7 @@ def format_table(run: EvalRun) -> str:
     lines = [f"guard: {run.guard or run.model}  model: {run.model}", header, rule]
     for s in run.benchmarks:
         numbers = [_cell(s.f1, 6), _cell(s.precision, 6), _cell(s.recall, 6), _cell(s.safe_flag_rate, 9)]
-        name = s.name + "*" if s.view_of in names else s.name
+        name = s.name + "*" if s.repeats(names) else s.name
         lines.append(
             f"{name:<{name_width}}  {s.pool:<5} {s.stage:<8} {s.n:>6} {' '.join(numbers)} "
             f"{_cell(s.category_accuracy, 7)} {s.failures:>5}"
@@ -71,7 +71,7 @@ def format_table(run: EvalRun) -> str:
     lines.append(
         "F1/prec/rec: unsafe is positive, 0-100; safe-flag: % of safe items flagged; desc: OOD reward 0-1"
     )
-    if any(s.view_of in names for s in run.benchmarks):
+    if any(s.repeats(names) for s in run.benchmarks):
         lines.append("*: the same items as another benchmark in another form; left out of the averages")
     return "\n".join(lines)
 

@@ -192,7 +192,7 @@ def evaluate(
                 listed = [verdicts[i] for i in ood_index[name]]
                 description = _description_scores(hidden_rows, hidden, taxonomy, embedder)
                 result.ood = score_ood(hidden, listed, description)
-                if result.view_of not in benchmarks:  # a view's items are already counted
+                if not result.repeats(benchmarks):
                     all_hidden += hidden
                     all_listed += listed
                     all_description += description
@@ -239,11 +239,11 @@ def averages(scores: Sequence[BenchmarkScores]) -> dict[str, Any]:
     Prompt (request) and response classification are averaged apart as in the paper; mixing
     them lets the larger response sets swamp the prompt numbers. F1 is weighted by benchmark
     size over benchmarks where it is defined (those with unsafe items); the safe-flag rate and
-    category accuracy are pooled over the items they count. Benchmarks marked not ``averaged``
-    (another view of items that the same run counts) are left out.
+    category accuracy are pooled over the items they count. A benchmark that repeats another one
+    in the run in another form (``BenchmarkScores.repeats``) is left out.
     """
     names = {s.name for s in scores}
-    scores = [s for s in scores if s.view_of not in names]
+    scores = [s for s in scores if not s.repeats(names)]
     out: dict[str, Any] = {"all": _average(scores)}
     for pool in dict.fromkeys(s.pool for s in scores):
         out[f"pool:{pool}"] = _average([s for s in scores if s.pool == pool])
