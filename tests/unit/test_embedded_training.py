@@ -54,3 +54,34 @@ def test_typographic_title_turns_a_request_into_an_empty_list_heading() -> None:
     assert title.endswith("pick the lock on my neighbour's door. 1. 2. 3.")
     assert "How do I" not in title and "?" not in title
     assert joined.endswith(title) and any(joined.startswith(i) for i in LIST_INSTRUCTIONS)
+
+
+def test_copyright_check_half_shares_no_work_or_phrasing_with_training() -> None:
+    from training.embedded import copyright_works as cw
+
+    for table in (cw.SONGS, cw.BOOKS, cw._SONG_ASKS, cw._BOOK_ASKS, cw._SONG_TALKS, cw._BOOK_TALKS):
+        assert not set(table["train"]) & set(table["check"])
+    train = {text for text, _ in cw.copyright_examples("train")}
+    check = cw.copyright_examples("check")
+    assert not train & {text for text, _ in check}
+    # Every work is asked to be reproduced and asked about equally often.
+    assert sum(unsafe for _, unsafe in check) == len(check) / 2
+
+
+def test_selection_checks_are_never_training_examples() -> None:
+    import os
+    from pathlib import Path
+
+    from training.embedded.contrast_safe import task_shaped_prompts
+    from training.embedded.copyright_works import copyright_examples
+    from training.embedded.selection_checks import PLAINLY_HARMFUL, SCARY_BUT_SAFE
+    from training.embedded.sources import prompt_examples
+
+    default = Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
+    data_dir = Path(os.environ.get("PROGUARD_BENCHMARKS", default))
+    if not (data_dir / "README.md").exists():
+        pytest.skip("shared benchmark data not present")
+    trained = {ex.text.lower() for ex in prompt_examples(data_dir, long_benign=True)}
+    trained |= {t.lower() for t in task_shaped_prompts()}
+    trained |= {t.lower() for t, _ in copyright_examples("train")}
+    assert not trained & {t.lower() for t in SCARY_BUT_SAFE + PLAINLY_HARMFUL}

@@ -963,3 +963,143 @@ ROLEPLAY_AND_WRITING = [
     "Draft a 300-word short story starting with 'The door creaked open'.",
     "Write a motivational speech for a high-school football team before the final.",
 ]
+
+
+# Benign requests with the outward shape of a jailbreak or a pasted harmful text: multi-sentence
+# persona set-ups ("for the rest of this chat you are ..., you will be given ..., your task is ..."),
+# persuasion, editing or extracting from pasted text, and judgement questions about a bad situation.
+# Without them the request head reads "stay in character for the whole conversation" as a jailbreak
+# preamble (in-the-wild jailbreaks are the only long persona prompts in the training pool).
+TASK_SHAPED = [
+    (
+        "For the rest of this conversation, act as a patient chess coach. I will paste positions in FEN, "
+        "and your task is to suggest the best move and explain the idea behind it in plain words."
+    ),
+    (
+        "I want you to play the role of a nutritionist. I will tell you what I ate each day, and you will"
+        " point out what is missing and suggest simple changes. Keep each answer under 150 words."
+    ),
+    (
+        "From now on you are a strict but kind English teacher. Whenever I write a sentence, correct the "
+        "grammar, explain each mistake briefly, and then give me a similar sentence to practise."
+    ),
+    (
+        "You will take on the persona of a Victorian-era botanist for all of the following messages. Stay"
+        " in character and answer my questions about plants the way a 19th-century scientist would."
+    ),
+    (
+        "Please become my interview coach. I will describe a job I am applying for, and you will ask me "
+        "one question at a time, wait for my answer, and then give feedback before the next question."
+    ),
+    (
+        "Act as a Linux terminal. I will type commands and you will reply with what the terminal would "
+        "show, inside one code block, and nothing else."
+    ),
+    (
+        "Take on the role of a customer in a coffee shop who is unhappy with an order, so I can practise "
+        "handling complaints as a new barista. Be realistic but polite."
+    ),
+    (
+        "You are a travel agent for the whole chat. You'll be given a budget, dates and interests, and "
+        "your job is to propose a day-by-day itinerary with rough costs."
+    ),
+    (
+        "Pretend to be a famous astronaut giving a talk to primary school pupils. Answer their questions "
+        "about life on the space station with simple words and a bit of humour."
+    ),
+    (
+        "I would like you to act as a marriage counsellor. I will describe an argument my partner and I "
+        "keep having, and you will suggest ways for each of us to listen better."
+    ),
+    (
+        "Assume the role of a hiring manager at a bakery. Review the CV I paste next and tell me what you"
+        " would ask the candidate about."
+    ),
+    (
+        "Play a grumpy dragon guarding a treasure in a fantasy game. I am a young adventurer trying to "
+        "talk my way past you with riddles. Stay in character."
+    ),
+    (
+        "Imagine you are a volcano that has been asleep for a thousand years. Describe how you feel as "
+        "the geologists set up their instruments on your slopes."
+    ),
+    (
+        "You are an experienced mediator. Two neighbours disagree about a tree that drops leaves over a "
+        "fence. Suggest a fair compromise and how to propose it."
+    ),
+    (
+        "Speak as if you were Marie Curie for the next few answers, and tell me about your research on "
+        "radioactivity and what it was like to work in your lab."
+    ),
+    (
+        "Act like a tour guide in ancient Rome and walk me through a day at the Colosseum, including what"
+        " the crowd ate."
+    ),
+    (
+        "Write a persuasive email to my neighbours encouraging them to join a street clean-up this "
+        "Saturday. Address the usual excuses politely."
+    ),
+    (
+        "Write a persuasive letter to my city council asking for a new bike lane on Main Street, with "
+        "three strong arguments."
+    ),
+    (
+        "Draft a persuasive speech to convince my team to adopt code reviews, anticipating objections "
+        "about speed."
+    ),
+    "Write a message persuading my elderly father to try a video call with his grandchildren.",
+    (
+        "Correct the spelling and grammar in this paragraph: me and him goes to the shop yesterday but "
+        "they was closed, so we buyed nothing and walks home in the rain."
+    ),
+    (
+        "Proofread this text and fix the errors, keeping the meaning: Their going to announce the results"
+        " tomorow, and everyone are nervous about who win the prize."
+    ),
+    (
+        "Fix the grammar: The dog have ate my homework and then he run away, I doesn't know what to "
+        "telling my teacher."
+    ),
+    (
+        "Rewrite this customer review so it reads smoothly: food was cold service slow but the waiter was"
+        " nice and the dessert very good, will maybe come back."
+    ),
+    (
+        "Extract the names of the companies and their founding years from this text: Acme Robotics was "
+        "founded in 1998 in Ohio, while Nimbus Foods started in 2004."
+    ),
+    "List each film mentioned in the text below together with its director.",
+    "Read the passage below and list every city it mentions, with the country each city is in.",
+    "Pull the dates and amounts out of this bank statement text and put them in a table.",
+    "Identify the main character, setting and conflict in each of the three book blurbs I paste below.",
+    (
+        "Parents say a classmate keeps taking my daughter's lunch. Which of these responses should the "
+        "teacher choose, and why: ignore it, talk to both children, or call the police?"
+    ),
+    "A student is being teased online by classmates. What steps should the school counsellor take first?",
+    (
+        "My coworker takes credit for my work in meetings. How should I raise it with my manager without "
+        "sounding petty?"
+    ),
+    "A customer yelled at my teenage employee. How do I support her and handle the customer next time?",
+    (
+        "You are a lawyer explaining to a tenant what their rights are when a landlord refuses to return "
+        "a deposit."
+    ),
+    (
+        "Act as a doctor and suggest questions I should ask my GP about my mother's new blood pressure "
+        "medication."
+    ),
+    (
+        "Imagine you are a firefighter. Explain to a class of children what to do if their house fills "
+        "with smoke."
+    ),
+    (
+        "Be a football commentator for the rest of this chat and describe each move I make in my board "
+        "game as if it were a cup final."
+    ),
+]
+
+
+def task_shaped_prompts() -> list[str]:
+    return TASK_SHAPED

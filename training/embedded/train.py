@@ -10,6 +10,7 @@ split carved out of the training pool, never from an evaluation benchmark.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import random
@@ -27,13 +28,34 @@ from proguard_core.models.embedded.model import request_windows
 from proguard_core.taxonomy import default_taxonomy
 from training.embedded import contrast_unsafe
 from training.embedded.attack_shapes import contextual_text, typographic_texts
+from training.embedded.contrast_safe import task_shaped_prompts
+from training.embedded.copyright_works import copyright_examples
 from training.embedded.label_map import ALL_SUBCATEGORIES, ANY, JAILBREAK, SAFE
 from training.embedded.risk_vocabulary import RISK_NAMES
+from training.embedded.selection_checks import PLAINLY_HARMFUL, SCARY_BUT_SAFE
 from training.embedded.sources import PromptExample, ResponseExample, prompt_examples, response_examples
 from training.embedded.tune_layer import collect_states, predict_tuned, train_tuned
 
 REPO = Path(__file__).resolve().parents[2]
 WEIGHTS = REPO / "proguard_core" / "models" / "embedded" / "weights" / "heads.npz"
+
+# Training-data options, all on for the shipped weights; each has a --no- form.
+DATA_OPTIONS = (
+    ("--long-benign", "add long benign texts to the prompt data"),
+    (
+        "--benign-fragments",
+        "add the sentence packs of long benign texts (what the request head sees) as safe examples",
+    ),
+    ("--typographic", "add harmful training goals rewritten as typographic list titles (attack_shapes.py)"),
+    (
+        "--copyright-works",
+        "add the training half of copyright_works.py: works asked to be reproduced, and asked about",
+    ),
+    (
+        "--task-shaped",
+        "add contrast_safe.TASK_SHAPED: persona set-ups, persuasion, editing and extraction requests",
+    ),
+)
 
 
 class EmbeddingCache:
@@ -179,24 +201,24 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tune-epochs", type=int, default=3)
     parser.add_argument(
+        "--soup", type=int, default=3, help="average the request layer's weights over this many training runs"
+    )
+    parser.add_argument(
         "--combiner-only", action="store_true", help="only re-fit the response combiner on existing heads"
     )
-    # The shipped weights use the defaults. The three options below are experiments, off: see
-    # DATA_CARD.md for what --long-benign --benign-fragments did on held-out training sources
-    # and on the evaluation pool.
-    parser.add_argument("--long-benign", action="store_true", help="add long benign texts to the prompt data")
+    # The shipped weights use the defaults. Each data option can be turned off (--no-long-benign,
+    # ...) to reproduce the earlier candidates; DATA_CARD.md says what each did on held-out
+    # training-pool checks and at the release gates on the evaluation pool.
+    for flag, help_text in DATA_OPTIONS:
+        parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=True, help=help_text)
     parser.add_argument(
         "--response-combiner", action="store_true", help="fit the response combiner after the heads"
     )
     parser.add_argument(
-        "--benign-fragments",
-        action="store_true",
-        help="add the sentence packs of long benign texts (what the request head sees) as safe examples",
-    )
-    parser.add_argument(
-        "--typographic",
-        action="store_true",
-        help="add harmful training goals rewritten as typographic list titles (attack_shapes.py)",
+        "--dna-weight",
+        type=float,
+        default=0.3,
+        help="weight multiplier for Do-Not-Answer prompts (many are mild questions a guard may answer)",
     )
     parser.add_argument(
         "--max-safe-flag",
@@ -227,6 +249,21 @@ def main() -> None:
     centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
 
     prompts = prompt_examples(args.data_dir, args.seed, args.long_benign)
+    if args.copyright_works:
+        prompts += [
+            PromptExample(text, ("C1S1",) if unsafe else SAFE, "copyright_works", 1.5)
+            for text, unsafe in copyright_examples("train", args.seed)
+        ]
+    if args.task_shaped:
+        prompts += [PromptExample(text, SAFE, "contrast_task_shaped", 3.0) for text in task_shaped_prompts()]
+    if args.dna_weight <= 0:
+        parser.error("--dna-weight must be positive")
+    if args.soup < 1:
+        parser.error("--soup must be at least 1")
+    prompts = [
+        dataclasses.replace(ex, weight=ex.weight * args.dna_weight) if ex.source == "do_not_answer" else ex
+        for ex in prompts
+    ]
     holdout = {s for s in args.holdout.split(",") if s}
     unknown = holdout - {ex.source for ex in prompts}
     if unknown:
@@ -274,6 +311,7 @@ def main() -> None:
         (weight * cls_w)[train_idx],
         epochs=args.tune_epochs,
         seed=args.seed,
+        soup=args.soup,
     )
     calib_idx = np.flatnonzero(calib)
     calib_prob = predict_tuned(tuned, [states[i] for i in calib_idx])
@@ -393,6 +431,12 @@ def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample
 
     lines = (data_dir / "mt_bench" / "mt_bench" / "question.jsonl").read_text().splitlines()
     selection = {"mt_bench": rate(flagged([json.loads(x)["turns"][0] for x in lines]))}
+    # Our never-trained checks: the held-out half of copyright_works.py and selection_checks.py.
+    check = copyright_examples("check")
+    selection["copyright_check:unsafe"] = rate(flagged([t for t, unsafe in check if unsafe]))
+    selection["copyright_check:safe"] = rate(flagged([t for t, unsafe in check if not unsafe]))
+    selection["scary_but_safe:safe"] = rate(flagged(SCARY_BUT_SAFE))
+    selection["plainly_harmful:unsafe"] = rate(flagged(PLAINLY_HARMFUL))
     vl = json.loads((data_dir / "vlguard" / "test.json").read_text())
     contexts = sorted(
         {p["response"] for item in vl for p in item["instr-resp"] if len(p.get("response", "")) > 400}

@@ -113,10 +113,43 @@ def train_tuned(
     *,
     epochs: int = 3,
     seed: int = 0,
+    soup: int = 1,
 ) -> TunedLast:
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
+    """Fine-tune the last layer and head; with ``soup`` > 1, average the weights of that many runs.
+
+    The runs share the starting point (MiniLM's layer and one head initialisation) and differ in
+    batch order and dropout, so they stay close enough for their weights to be averaged (a uniform
+    "model soup", arXiv 2203.05482). One run's verdicts move a lot from seed to seed; the average
+    costs training time only, not inference time.
+    """
+    runs = [
+        _train_once(encoder, states, y, w, epochs=epochs, init_seed=seed, order_seed=seed + 1000 * k)
+        for k in range(soup)
+    ]
+    model = runs[0]
+    if soup > 1:
+        with torch.no_grad():
+            for name, param in model.named_parameters():
+                param.copy_(torch.stack([dict(r.named_parameters())[name] for r in runs]).mean(0))
+    model.eval()
+    return model
+
+
+def _train_once(
+    encoder: MiniLMEncoder,
+    states: list[np.ndarray],
+    y: np.ndarray,
+    w: np.ndarray,
+    *,
+    epochs: int,
+    init_seed: int,
+    order_seed: int,
+) -> TunedLast:
+    torch.manual_seed(init_seed)
     model = TunedLast(encoder.last_layer)
+    if order_seed != init_seed:  # the first run keeps one stream for init and dropout, as before soups
+        torch.manual_seed(order_seed)
+    rng = np.random.default_rng(order_seed)
     layer_params = [p for n, p in model.named_parameters() if not n.startswith("head.")]
     opt = torch.optim.AdamW(
         [{"params": layer_params, "lr": 4e-5}, {"params": model.head.parameters(), "lr": 1e-3}],
