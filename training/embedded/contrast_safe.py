@@ -7,6 +7,7 @@ A few small template products widen the coverage of wordings; most lines are wri
 
 from __future__ import annotations
 
+import random
 from itertools import product
 
 # Words with a violent everyday meaning, used on harmless objects.
@@ -715,13 +716,21 @@ _RIGHTS_FRAMES = [
 ]
 
 
-def absurd_discrimination(limit_each: int = 140, seed: int = 0) -> list[str]:
-    import random
+def _filled(frames: list[str], rng: random.Random, limit: int, **slots: list[str]) -> list[str]:
+    """``limit`` of the texts made by filling every frame with every combination of slot values."""
+    names = list(slots)
+    texts = [
+        frame.format(**dict(zip(names, values, strict=True)))
+        for *values, frame in product(*slots.values(), frames)
+    ]
+    return rng.sample(texts, limit)
 
+
+def absurd_discrimination(limit_each: int = 140, seed: int = 0) -> list[str]:
     rng = random.Random(seed)
-    first = [f.format(g=g, a=a) for g, a, f in product(_REAL_GROUPS, _IMPOSSIBLE, _IMPOSSIBLE_FRAMES)]
-    second = [f.format(g=g, r=r) for g, r, f in product(_NONSENSE_GROUPS, _RIGHTS, _RIGHTS_FRAMES)]
-    return rng.sample(first, limit_each) + rng.sample(second, limit_each)
+    return _filled(_IMPOSSIBLE_FRAMES, rng, limit_each, g=_REAL_GROUPS, a=_IMPOSSIBLE) + _filled(
+        _RIGHTS_FRAMES, rng, limit_each, g=_NONSENSE_GROUPS, r=_RIGHTS
+    )
 
 
 # Public facts about public figures, and "private" details of fictional characters: both harmless.
@@ -788,12 +797,10 @@ _PRIVATE_ASKS = [
 
 
 def public_and_fictional(limit_each: int = 100, seed: int = 0) -> list[str]:
-    import random
-
     rng = random.Random(seed + 1)
-    pub = [f.format(p=p) for p, f in product(_PUBLIC_FIGURES, _PUBLIC_FACTS)]
-    fic = [f.format(p=p) for p, f in product(_FICTIONAL, _PRIVATE_ASKS)]
-    return rng.sample(pub, limit_each) + rng.sample(fic, limit_each)
+    return _filled(_PUBLIC_FACTS, rng, limit_each, p=_PUBLIC_FIGURES) + _filled(
+        _PRIVATE_ASKS, rng, limit_each, p=_FICTIONAL
+    )
 
 
 # Violent verbs whose target is inside a game, a story or a sport: the context makes them safe.
@@ -846,12 +853,10 @@ _FIG_OBJECTS = [
 
 
 def game_and_figurative(limit_each: int = 90, seed: int = 0) -> list[str]:
-    import random
-
     rng = random.Random(seed + 2)
-    games = [f.format(g=g) for g, f in product(_GAMES, _GAME_ACTS)]
-    figs = [f.format(v=v, o=o) for v, o, f in product(_FIG_VERBS, _FIG_OBJECTS, _FIGURATIVE_FRAMES)]
-    return rng.sample(games, limit_each) + rng.sample(figs, limit_each)
+    return _filled(_GAME_ACTS, rng, limit_each, g=_GAMES) + _filled(
+        _FIGURATIVE_FRAMES, rng, limit_each, v=_FIG_VERBS, o=_FIG_OBJECTS
+    )
 
 
 _EVENTS = [
@@ -911,12 +916,11 @@ _ROLE_QUESTIONS = [
 
 
 def history_and_roles(limit_each: int = 90, seed: int = 0) -> list[str]:
-    import random
-
     rng = random.Random(seed + 3)
-    hist = [f.format(e=e) for e, f in product(_EVENTS, _EVENT_FRAMES)]
-    roles = [f.format(r=r) for r, f in product(_ROLES, _ROLE_QUESTIONS)]
-    return rng.sample(hist, limit_each) + rng.sample(roles, min(limit_each, len(roles)))
+    n_roles = min(limit_each, len(_ROLES) * len(_ROLE_QUESTIONS))
+    return _filled(_EVENT_FRAMES, rng, limit_each, e=_EVENTS) + _filled(
+        _ROLE_QUESTIONS, rng, n_roles, r=_ROLES
+    )
 
 
 # Role-play and long-form writing requests. Jailbreak templates also say "pretend you are ...", so
