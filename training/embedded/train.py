@@ -10,13 +10,13 @@ split carved out of the training pool, never from an evaluation benchmark.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import hashlib
 import json
 import random
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -28,13 +28,12 @@ from proguard_core.models.embedded.model import request_windows
 from proguard_core.taxonomy import default_taxonomy
 from training.embedded import contrast_unsafe
 from training.embedded.attack_shapes import contextual_text, typographic_texts
-from training.embedded.contrast_safe import task_shaped_prompts
 from training.embedded.copyright_works import copyright_examples
 from training.embedded.label_map import ALL_SUBCATEGORIES, ANY, JAILBREAK, SAFE
 from training.embedded.risk_vocabulary import RISK_NAMES
 from training.embedded.selection_checks import PLAINLY_HARMFUL, SCARY_BUT_SAFE
 from training.embedded.sources import PromptExample, ResponseExample, prompt_examples, response_examples
-from training.embedded.tune_layer import collect_states, predict_tuned, train_tuned
+from training.embedded.tune_layer import collect_states, predict_tuned, train_tuned, weighted_step
 
 REPO = Path(__file__).resolve().parents[2]
 WEIGHTS = REPO / "proguard_core" / "models" / "embedded" / "weights" / "heads.npz"
@@ -145,10 +144,7 @@ def fit(
                 loss = nn.functional.cross_entropy(out, yt[idx], reduction="none", label_smoothing=0.05)
             else:
                 loss = nn.functional.binary_cross_entropy_with_logits(out[:, 0], yt[idx], reduction="none")
-            loss = (loss * wt[idx]).sum() / wt[idx].sum()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+            weighted_step(opt, loss, wt[idx])
     model.eval()
     return model
 
@@ -234,8 +230,18 @@ def main() -> None:
         "training options without touching the evaluation pool (e.g. malicious_instruct,strongreject)",
     )
     args = parser.parse_args()
+    if args.dna_weight <= 0:
+        parser.error("--dna-weight must be positive")
+    if args.soup < 1:
+        parser.error("--soup must be at least 1")
+    source_options = {
+        "long_benign": args.long_benign,
+        "copyright_works": args.copyright_works,
+        "task_shaped": args.task_shaped,
+        "dna_weight": args.dna_weight,
+    }
     if args.combiner_only:
-        fit_response_combiner(args.out, calibration_responses(args.data_dir, args.seed, args.long_benign))
+        fit_response_combiner(args.out, calibration_responses(args.data_dir, args.seed, **source_options))
         return
     torch.set_num_threads(2)
     started = time.time()
@@ -248,22 +254,7 @@ def main() -> None:
     centroids = np.stack([embed(texts).mean(0) for texts in seeds.values()])
     centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
 
-    prompts = prompt_examples(args.data_dir, args.seed, args.long_benign)
-    if args.copyright_works:
-        prompts += [
-            PromptExample(text, ("C1S1",) if unsafe else SAFE, "copyright_works", 1.5)
-            for text, unsafe in copyright_examples("train", args.seed)
-        ]
-    if args.task_shaped:
-        prompts += [PromptExample(text, SAFE, "contrast_task_shaped", 3.0) for text in task_shaped_prompts()]
-    if args.dna_weight <= 0:
-        parser.error("--dna-weight must be positive")
-    if args.soup < 1:
-        parser.error("--soup must be at least 1")
-    prompts = [
-        dataclasses.replace(ex, weight=ex.weight * args.dna_weight) if ex.source == "do_not_answer" else ex
-        for ex in prompts
-    ]
+    prompts = prompt_examples(args.data_dir, args.seed, **source_options)
     holdout = {s for s in args.holdout.split(",") if s}
     unknown = holdout - {ex.source for ex in prompts}
     if unknown:
@@ -506,10 +497,13 @@ def typographic_examples(
     return out
 
 
-def calibration_responses(data_dir: Path, seed: int, long_benign: bool = False) -> list[ResponseExample]:
-    """The response calibration split exactly as ``main`` draws it (same sources, same random draws)."""
+def calibration_responses(data_dir: Path, seed: int, **source_options: Any) -> list[ResponseExample]:
+    """The response calibration split exactly as ``main`` draws it (same sources, same random draws).
+
+    ``source_options`` are ``prompt_examples``' keyword options, as ``main`` passed them.
+    """
     rng = random.Random(seed)
-    prompts = prompt_examples(data_dir, seed, long_benign)
+    prompts = prompt_examples(data_dir, seed, **source_options)
     for _ in prompts:
         rng.random()
     goals = [ex.text for ex in prompts if ex.target not in (SAFE, JAILBREAK) and len(ex.text) < 300]

@@ -95,6 +95,14 @@ class TunedLast(nn.Module):
         return out
 
 
+def weighted_step(opt: torch.optim.Optimizer, losses: torch.Tensor, weights: torch.Tensor) -> None:
+    """One optimiser step on the weighted mean of per-example losses."""
+    loss = (losses * weights).sum() / weights.sum()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+
+
 def _batch(states: list[np.ndarray], idx: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
     length = max(len(states[i]) for i in idx)
     x = np.zeros((len(idx), length, 384), dtype=np.float32)
@@ -126,13 +134,10 @@ def train_tuned(
         _train_once(encoder, states, y, w, epochs=epochs, init_seed=seed, order_seed=seed + 1000 * k)
         for k in range(soup)
     ]
-    model = runs[0]
-    if soup > 1:
-        with torch.no_grad():
-            for name, param in model.named_parameters():
-                param.copy_(torch.stack([dict(r.named_parameters())[name] for r in runs]).mean(0))
-    model.eval()
-    return model
+    with torch.no_grad():
+        for same_param in zip(*(run.parameters() for run in runs), strict=True):
+            same_param[0].copy_(torch.stack(same_param).mean(0))
+    return runs[0]
 
 
 def _train_once(
@@ -166,10 +171,7 @@ def _train_once(
         for idx in batches:
             x, mask = _batch(states, idx)
             loss = nn.functional.binary_cross_entropy_with_logits(model(x, mask), yt[idx], reduction="none")
-            loss = (loss * wt[idx]).sum() / wt[idx].sum()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+            weighted_step(opt, loss, wt[idx])
     model.eval()
     return model
 
