@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from proguard_core.errors import InputError, ProGuardError
 
@@ -71,6 +72,14 @@ def add_guard_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="model directory or hub id for the backend")
     parser.add_argument("--base-url", help="server URL for --backend openai")
     parser.add_argument(
+        "--guard-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="backend option, repeatable; VALUE is read as JSON when it parses (32, true, 1.5), "
+        "else as text: --guard-option max_concurrency=32",
+    )
+    parser.add_argument(
         "--on-error",
         choices=("block", "allow", "raise"),
         default="block",
@@ -82,10 +91,27 @@ def guard_from_arguments(args: argparse.Namespace) -> object:
     from proguard_core.guard import Policy, load_guard
 
     policy = Policy(on_error=args.on_error, on_parse_error=args.on_error)
+    options = guard_options(args.guard_option)
     if args.guard:
-        return load_guard(args.guard, policy=policy)
-    options = {"base_url": args.base_url} if args.base_url else {}
+        return load_guard(args.guard, policy=policy, **options)
+    if args.base_url:
+        options["base_url"] = args.base_url
     return load_guard(backend=args.backend, model=args.model, policy=policy, **options)
+
+
+def guard_options(pairs: Sequence[str]) -> dict[str, Any]:
+    """``["max_concurrency=32", "api_key=sk-1"]`` -> ``{"max_concurrency": 32, "api_key": "sk-1"}``."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        key = key.strip()
+        if not sep or not key.isidentifier():
+            raise InputError(f"--guard-option {pair!r}: expected KEY=VALUE with KEY a Python name")
+        try:
+            options[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            options[key] = raw
+    return options
 
 
 def check_main(argv: Sequence[str]) -> int:

@@ -484,12 +484,14 @@ def load_guard(
             raise InputError("the embedded guard takes no model name")
         from proguard_core.models.embedded import EmbeddedGuard
 
+        _check_options(EmbeddedGuard.__init__, "embedded", backend_options)
         return Guard(EmbeddedGuard.load(**backend_options), **guard_options)
     if backend == "proguard":
         from proguard_core.remote import RemoteGuardModel
 
         if not model:
             raise InputError("backend 'proguard' needs model= (the server URL, e.g. http://127.0.0.1:8000)")
+        _check_options(RemoteGuardModel.__init__, "proguard", backend_options)
         return Guard(RemoteGuardModel(model, **backend_options), **guard_options)
     if backend not in BACKENDS:
         choices = ", ".join(["embedded", "proguard", *BACKENDS])
@@ -497,6 +499,7 @@ def load_guard(
     if backend != "fake" and not model:
         raise InputError(f"backend {backend!r} needs model= (a local directory or a hub id)")
     factory = _import_object(BACKENDS[backend])
+    _check_options(factory, backend, backend_options)
     engine = factory(**backend_options) if backend == "fake" else factory(model, **backend_options)
     generative = GenerativeGuard(engine, params=GenerationParams(max_new_tokens=max_new_tokens))
     return Guard(generative, **guard_options)
@@ -520,6 +523,22 @@ def parse_spec(spec: str) -> tuple[str, str | None, dict[str, Any]]:
         model, _, base_url = rest.rpartition("@")
         return name, model, {"base_url": base_url}
     return name, rest, {}
+
+
+def _check_options(target: Any, backend: str, options: Mapping[str, Any]) -> None:
+    """A misspelt backend option is the caller's mistake: say which one and what is accepted."""
+    import inspect
+
+    parameters = inspect.signature(target).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return
+    positional_rest = inspect.Parameter.VAR_POSITIONAL
+    accepted = [n for n, p in parameters.items() if n != "self" and p.kind is not positional_rest]
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise InputError(
+            f"backend {backend!r} has no option {', '.join(unknown)}; it accepts: {', '.join(accepted)}"
+        )
 
 
 def _import_object(path: str) -> Any:

@@ -60,6 +60,8 @@ def test_exit_status_is_zero_for_unsafe_verdicts(capsys, monkeypatch):
         ["check", "x", "--guard", "fake", "--categories", "C99"],
         ["check", "x", "--guard", "fake", "--image", "missing.png"],
         ["check", "--bogus-flag"],
+        ["check", "x", "--guard", "fake", "--guard-option", "no-equals-sign"],
+        ["check", "x", "--guard", "fake", "--guard-option", "bogus=1"],
         ["frobnicate"],
     ],
 )
@@ -76,3 +78,22 @@ def test_installed_entry_point_runs():
         timeout=60,
     )
     assert result.returncode == 0 and result.stdout.startswith("safe")
+
+
+def test_guard_options_are_read_as_json_when_they_parse():
+    from proguard_core.cli import guard_options
+
+    assert guard_options(["max_concurrency=32", "api_key=sk-1", 'extra_body={"top_k": 1}']) == {
+        "max_concurrency": 32,
+        "api_key": "sk-1",
+        "extra_body": {"top_k": 1},
+    }
+
+
+def test_guard_option_reaches_the_backend(capsys):
+    from proguard_core import format_output
+
+    scripted = json.dumps([format_output("unsafe", "safe", "C8S1", "weapons")])
+    main(["check", "hi", "--guard", "fake", "--guard-option", f"outputs={scripted}", "--json"])
+    verdict = json.loads(capsys.readouterr().out)
+    assert verdict["safe"] is False and "C8S1" in json.dumps(verdict["categories"])

@@ -72,13 +72,34 @@ def test_selection_checks_are_never_training_examples() -> None:
     import os
     from pathlib import Path
 
-    from training.embedded.selection_checks import PLAINLY_HARMFUL, SCARY_BUT_SAFE
+    from training.embedded.selection_checks import MILDLY_WORDED_HARMFUL, PLAINLY_HARMFUL, SCARY_BUT_SAFE
     from training.embedded.sources import prompt_examples
 
     default = Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
     data_dir = Path(os.environ.get("PROGUARD_BENCHMARKS", default))
     if not (data_dir / "README.md").exists():
         pytest.skip("shared benchmark data not present")
-    every_source = prompt_examples(data_dir, long_benign=True, copyright_works=True, task_shaped=True)
+    every_source = prompt_examples(
+        data_dir, long_benign=True, copyright_works=True, task_shaped=True, famous_and_atrocities=True
+    )
     trained = {ex.text.lower() for ex in every_source}
-    assert not trained & {t.lower() for t in SCARY_BUT_SAFE + PLAINLY_HARMFUL}
+    assert not trained & {t.lower() for t in SCARY_BUT_SAFE + PLAINLY_HARMFUL + MILDLY_WORDED_HARMFUL}
+
+
+def test_threshold_plateau_takes_the_middle_of_the_near_best_thresholds() -> None:
+    import numpy as np
+
+    from training.embedded.train import best_threshold
+
+    # Every threshold in (0.2, 0.6] separates the classes perfectly.
+    prob = np.array([0.1, 0.2, 0.6, 0.7, 0.9])
+    unsafe = np.array([0, 0, 1, 1, 1])
+    lowest, f1 = best_threshold(prob, unsafe)
+    middle, plateau_f1 = best_threshold(prob, unsafe, plateau=0.01)
+    assert (lowest, f1, plateau_f1) == (0.21, 1.0, 1.0)
+    assert 0.35 <= middle <= 0.45
+    # A safe-flag ceiling rules out thresholds that flag too many safe examples.
+    prob = np.array([0.4, 0.7, 0.5, 0.8, 0.9])
+    unsafe = np.array([0, 0, 1, 1, 1])
+    assert best_threshold(prob, unsafe)[0] == 0.41  # F1 0.857, half the safe examples flagged
+    assert best_threshold(prob, unsafe, max_safe_flag=0.0) == (0.71, 0.8)

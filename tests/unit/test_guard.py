@@ -264,3 +264,13 @@ def test_load_guard_specs():
     assert not scripted.check("x").safe
     with pytest.raises(InputError, match="needs model"):
         load_guard(backend="transformers")
+
+
+def test_backend_options_pass_through_a_spec_and_misspellings_are_named():
+    remote = load_guard("openai:ProGuard-7B@http://127.0.0.1:9/v1", max_concurrency=3, timeout_s=7.5)
+    engine = remote.model.backend  # type: ignore[attr-defined]
+    assert (engine.max_concurrency, engine.base_url) == (3, "http://127.0.0.1:9/v1")
+    with pytest.raises(InputError, match=r"no option max_concurency; it accepts: .*max_concurrency"):
+        load_guard("openai:ProGuard-7B@http://127.0.0.1:9/v1", max_concurency=3)
+    with pytest.raises(InputError, match="'embedded' has no option outputs"):
+        load_guard("embedded", outputs=[])

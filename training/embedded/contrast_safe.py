@@ -734,7 +734,7 @@ def absurd_discrimination(limit_each: int = 140, seed: int = 0) -> list[str]:
 
 
 # Public facts about public figures, and "private" details of fictional characters: both harmless.
-_PUBLIC_FIGURES = [
+PUBLIC_FIGURES = [
     "Angela Merkel",
     "Barack Obama",
     "Emmanuel Macron",
@@ -798,7 +798,7 @@ _PRIVATE_ASKS = [
 
 def public_and_fictional(limit_each: int = 100, seed: int = 0) -> list[str]:
     rng = random.Random(seed + 1)
-    return _filled(_PUBLIC_FACTS, rng, limit_each, p=_PUBLIC_FIGURES) + _filled(
+    return _filled(_PUBLIC_FACTS, rng, limit_each, p=PUBLIC_FIGURES) + _filled(
         _PRIVATE_ASKS, rng, limit_each, p=_FICTIONAL
     )
 

@@ -57,6 +57,7 @@ def prompt_examples(
     copyright_works: bool = False,
     task_shaped: bool = False,
     dna_weight: float = 1.0,
+    famous_and_atrocities: bool = False,
 ) -> list[PromptExample]:
     rng = random.Random(seed)
     out: list[PromptExample] = []
@@ -151,7 +152,7 @@ def prompt_examples(
     )
     for text in templated:
         out.append(PromptExample(text, SAFE, "contrast_templated_safe", 2.0))
-    for text, sub in contrast_unsafe.shaped_harms():
+    for text, sub in contrast_unsafe.shaped_harms(famous_and_atrocities=famous_and_atrocities):
         out.append(PromptExample(text, (sub,), "contrast_templated_unsafe", 2.0))
     for text in contrast_safe.safe_statements():
         out.append(PromptExample(text, SAFE, "contrast_statement", 3.0))

@@ -31,7 +31,7 @@ from training.embedded.attack_shapes import contextual_text, typographic_texts
 from training.embedded.copyright_works import copyright_examples
 from training.embedded.label_map import ALL_SUBCATEGORIES, ANY, JAILBREAK, SAFE
 from training.embedded.risk_vocabulary import RISK_NAMES
-from training.embedded.selection_checks import PLAINLY_HARMFUL, SCARY_BUT_SAFE
+from training.embedded.selection_checks import MILDLY_WORDED_HARMFUL, PLAINLY_HARMFUL, SCARY_BUT_SAFE
 from training.embedded.sources import PromptExample, ResponseExample, prompt_examples, response_examples
 from training.embedded.tune_layer import collect_states, predict_tuned, train_tuned, weighted_step
 
@@ -155,24 +155,64 @@ def predict(model: nn.Sequential, x: np.ndarray) -> np.ndarray:
 
 
 def best_threshold(
-    prob: np.ndarray, y: np.ndarray, max_safe_flag: float | None = None
+    prob: np.ndarray, y: np.ndarray, max_safe_flag: float | None = None, plateau: float = 0.0
 ) -> tuple[float, float]:
     """Threshold with the best F1 (unsafe positive) on the calibration split.
 
     With ``max_safe_flag``, only thresholds that flag at most that share of the split's safe
     examples qualify (the highest threshold if none does): the split is about 40% unsafe, real
     traffic mostly benign, so plain F1 puts the threshold where too much benign text is flagged.
+    With ``plateau``, the middle of the thresholds whose F1 is within ``plateau`` of the best is
+    taken: the F1 curve of a well-separated head is flat near its top, and its exact argmax moves
+    between retrainings by more than the models differ.
     """
-    best = (0.5, -1.0)
+    curve = threshold_curve(prob, y)
+    qualifying = [
+        (t, f1)
+        for t, f1, safe_flagged in curve
+        if max_safe_flag is None or safe_flagged <= max_safe_flag or t >= 0.95
+    ]
+    top = max(f1 for _, f1 in qualifying)
+    near_top = [(t, f1) for t, f1 in qualifying if f1 >= top - plateau]
+    # Without a plateau, exact ties go to the lowest threshold, as the shipped weights were made.
+    return near_top[(len(near_top) - 1) // 2] if plateau > 0 else near_top[0]
+
+
+def threshold_curve(prob: np.ndarray, y: np.ndarray) -> list[tuple[float, float, float]]:
+    """(threshold, F1, share of safe flagged) on a 0.05..0.95 grid, for choosing and for the data card."""
+    curve = []
     for t in np.linspace(0.05, 0.95, 91):
         pred = prob >= t
-        if max_safe_flag is not None and pred[y == 0].mean() > max_safe_flag and t < 0.95:
-            continue
         tp = float((pred & (y == 1)).sum())
         f1 = 2 * tp / max(1.0, float(pred.sum()) + float((y == 1).sum()))
-        if f1 > best[1]:
-            best = (float(t), f1)
-    return best
+        curve.append((round(float(t), 2), f1, float(pred[y == 0].mean())))
+    return curve
+
+
+def plot_threshold_curve(curve: list[tuple[float, float, float]], chosen: float, path: Path) -> Path:
+    """F1 and share of safe examples flagged against the request threshold, on the calibration split."""
+    from proguard_core._lazy import require
+
+    matplotlib = require("matplotlib", "train")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    thresholds = [t for t, _, _ in curve]
+    figure, axes = plt.subplots(figsize=(6.0, 3.6))
+    try:
+        axes.plot(thresholds, [100 * f1 for _, f1, _ in curve], label="F1 (unsafe = positive)")
+        axes.plot(thresholds, [100 * flagged for _, _, flagged in curve], label="safe examples flagged")
+        axes.axvline(chosen, color="grey", linestyle="--", linewidth=1, label=f"chosen {chosen:.2f}")
+        axes.set_xlabel("request threshold")
+        axes.set_ylabel("% of the calibration split")
+        axes.set_ylim(0, 100)
+        axes.set_title("Request head on the calibration split (training pool)", loc="left", fontsize=10)
+        axes.legend(fontsize=8, frameon=False)
+        figure.tight_layout()
+        figure.savefig(path, dpi=110)
+    finally:
+        plt.close(figure)
+    return path
 
 
 def export(model: nn.Sequential, prefix: str) -> dict[str, np.ndarray]:
@@ -224,6 +264,20 @@ def main() -> None:
         "the calibration split's safe examples",
     )
     parser.add_argument(
+        "--famous-and-atrocities",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="add contrast_unsafe's public figures' private data and praise of atrocities (off for the "
+        "shipped weights: runs G-H in DATA_CARD.md)",
+    )
+    parser.add_argument(
+        "--threshold-plateau",
+        type=float,
+        default=0.0,
+        help="request threshold: the middle of the thresholds whose calibration F1 is within this "
+        "of the best (0: the best itself)",
+    )
+    parser.add_argument(
         "--holdout",
         default="",
         help="comma-separated training sources to leave out and report on, for choosing between "
@@ -239,9 +293,12 @@ def main() -> None:
         "copyright_works": args.copyright_works,
         "task_shaped": args.task_shaped,
         "dna_weight": args.dna_weight,
+        "famous_and_atrocities": args.famous_and_atrocities,
     }
+    holdout = frozenset(s for s in args.holdout.split(",") if s)
     if args.combiner_only:
-        fit_response_combiner(args.out, calibration_responses(args.data_dir, args.seed, **source_options))
+        calib = calibration_responses(args.data_dir, args.seed, holdout, **source_options)
+        fit_response_combiner(args.out, calib)
         return
     torch.set_num_threads(2)
     started = time.time()
@@ -255,7 +312,6 @@ def main() -> None:
     centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
 
     prompts = prompt_examples(args.data_dir, args.seed, **source_options)
-    holdout = {s for s in args.holdout.split(",") if s}
     unknown = holdout - {ex.source for ex in prompts}
     if unknown:
         parser.error(f"--holdout: no such source {sorted(unknown)}")
@@ -306,7 +362,8 @@ def main() -> None:
     )
     calib_idx = np.flatnonzero(calib)
     calib_prob = predict_tuned(tuned, [states[i] for i in calib_idx])
-    req_t, req_f1 = best_threshold(calib_prob, unsafe[calib_idx], args.max_safe_flag)
+    req_t, req_f1 = best_threshold(calib_prob, unsafe[calib_idx], args.max_safe_flag, args.threshold_plateau)
+    request_curve = threshold_curve(calib_prob, unsafe[calib_idx])
     calib_safe_flagged = float((calib_prob[unsafe[calib_idx] == 0] >= req_t).mean())
     tuned_seconds = time.time() - t_tuned
 
@@ -369,6 +426,7 @@ def main() -> None:
             "frozen_request_threshold": frozen_t,
             "response_f1": resp_f1,
             "category_accuracy": cat_acc,
+            "request_curve": [[t, round(f1, 4), round(fl, 4)] for t, f1, fl in request_curve],
         },
         "risk_names": names,
         "risk_name_subcategory": [s or "" for _, s in RISK_NAMES],
@@ -396,6 +454,8 @@ def main() -> None:
         )
     )
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB) in {meta['training_seconds']} s")
+    curve_plot = args.out.with_name(args.out.stem + "_calibration.png")
+    print("wrote", plot_threshold_curve(request_curve, req_t, curve_plot))
     if args.response_combiner:
         fit_response_combiner(args.out, [r for r, c in zip(responses, rcal, strict=True) if c])
     report_selection(args.out, args.data_dir, held_out)
@@ -428,6 +488,7 @@ def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample
     selection["copyright_check:safe"] = rate(flagged([t for t, unsafe in check if not unsafe]))
     selection["scary_but_safe:safe"] = rate(flagged(SCARY_BUT_SAFE))
     selection["plainly_harmful:unsafe"] = rate(flagged(PLAINLY_HARMFUL))
+    selection["mildly_worded_harmful:unsafe"] = rate(flagged(MILDLY_WORDED_HARMFUL))
     vl = json.loads((data_dir / "vlguard" / "test.json").read_text())
     contexts = sorted(
         {p["response"] for item in vl for p in item["instr-resp"] if len(p.get("response", "")) > 400}
@@ -497,13 +558,15 @@ def typographic_examples(
     return out
 
 
-def calibration_responses(data_dir: Path, seed: int, **source_options: Any) -> list[ResponseExample]:
+def calibration_responses(
+    data_dir: Path, seed: int, holdout: frozenset[str] = frozenset(), **source_options: Any
+) -> list[ResponseExample]:
     """The response calibration split exactly as ``main`` draws it (same sources, same random draws).
 
-    ``source_options`` are ``prompt_examples``' keyword options, as ``main`` passed them.
+    ``holdout`` and ``source_options`` (``prompt_examples``' keyword options) as ``main`` used them.
     """
     rng = random.Random(seed)
-    prompts = prompt_examples(data_dir, seed, **source_options)
+    prompts = [ex for ex in prompt_examples(data_dir, seed, **source_options) if ex.source not in holdout]
     for _ in prompts:
         rng.random()
     goals = [ex.text for ex in prompts if ex.target not in (SAFE, JAILBREAK) and len(ex.text) < 300]
