@@ -72,8 +72,10 @@ def test_selection_checks_are_never_training_examples() -> None:
     import os
     from pathlib import Path
 
+    from training.embedded.copyright_works import copyright_examples
+    from training.embedded.second_author_checks import SECOND_AUTHOR_SAFE, SECOND_AUTHOR_UNSAFE
     from training.embedded.selection_checks import MILDLY_WORDED_HARMFUL, PLAINLY_HARMFUL, SCARY_BUT_SAFE
-    from training.embedded.sources import prompt_examples
+    from training.embedded.sources import evaluation_prompts, normalized, prompt_examples, response_examples
 
     default = Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
     data_dir = Path(os.environ.get("PROGUARD_BENCHMARKS", default))
@@ -82,8 +84,22 @@ def test_selection_checks_are_never_training_examples() -> None:
     every_source = prompt_examples(
         data_dir, long_benign=True, copyright_works=True, task_shaped=True, famous_and_atrocities=True
     )
-    trained = {ex.text.lower() for ex in every_source}
-    assert not trained & {t.lower() for t in SCARY_BUT_SAFE + PLAINLY_HARMFUL + MILDLY_WORDED_HARMFUL}
+    trained = {normalized(ex.text) for ex in every_source}
+    checks = (
+        SCARY_BUT_SAFE + PLAINLY_HARMFUL + MILDLY_WORDED_HARMFUL + SECOND_AUTHOR_SAFE + SECOND_AUTHOR_UNSAFE
+    )
+    checks += [text for text, _ in copyright_examples("check")]
+    assert not trained & {normalized(t) for t in checks}
+    # Neither training nor the checks may repeat an evaluation prompt, even a generic one.
+    held_for_evaluation = evaluation_prompts(data_dir)
+    assert len(held_for_evaluation) > 800
+    assert not trained & held_for_evaluation
+    assert not {normalized(t) for t in checks} & held_for_evaluation
+    responses = response_examples(data_dir, [ex.text for ex in every_source[:50]])
+    assert not {normalized(r.prompt) for r in responses} & held_for_evaluation
+    # The filter is what keeps them apart: the raw sources do contain a few.
+    raw = prompt_examples(data_dir, decontaminate=False)
+    assert {normalized(ex.text) for ex in raw} & held_for_evaluation
 
 
 def test_threshold_plateau_takes_the_middle_of_the_near_best_thresholds() -> None:

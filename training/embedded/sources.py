@@ -1,8 +1,11 @@
 """Readers for the TRAINING pool only (see shared/benchmarks/README.md).
 
 Evaluation-pool sources (xstest prompts, harmbench text, figstep images, jailbreakbench attack
-artifacts) are deliberately absent from this module; ``evaluate.py`` reads them. MT-bench is in
-the training pool, but it is also one of our targets, so only its Vicuna-bench half is trained on.
+artifacts) are never training data; ``evaluate.py`` scores them. The one use here is
+``evaluation_prompts``: a training text equal to an XSTest prompt or a HarmBench behaviour is
+dropped (short generic questions coincide, and JailbreakBench's behaviour list borrows from
+HarmBench). MT-bench is in the training pool, but it is also one of our targets, so only its
+Vicuna-bench half is trained on.
 """
 
 from __future__ import annotations
@@ -44,6 +47,18 @@ def _csv_rows(path: Path) -> Iterator[dict[str, str]]:
         yield from csv.DictReader(lines)
 
 
+def normalized(text: str) -> str:
+    """The form two prompts are compared in: case, spacing and closing punctuation ignored."""
+    return " ".join(text.lower().split()).rstrip(".?! ")
+
+
+def evaluation_prompts(data_dir: Path) -> frozenset[str]:
+    """Normalised XSTest prompts and HarmBench text behaviours: text training must not contain."""
+    from proguard_core.eval.loaders import load_harmbench, load_xstest
+
+    return frozenset(normalized(row.prompt) for row in load_xstest(data_dir) + load_harmbench(data_dir))
+
+
 def _sample(items: list[str], k: int, rng: random.Random) -> list[str]:
     items = sorted(set(items))
     return items if len(items) <= k else rng.sample(items, k)
@@ -58,6 +73,7 @@ def prompt_examples(
     task_shaped: bool = False,
     dna_weight: float = 1.0,
     famous_and_atrocities: bool = False,
+    decontaminate: bool = True,
 ) -> list[PromptExample]:
     rng = random.Random(seed)
     out: list[PromptExample] = []
@@ -169,10 +185,15 @@ def prompt_examples(
     if task_shaped:
         for text in contrast_safe.task_shaped_prompts():
             out.append(PromptExample(text, SAFE, "contrast_task_shaped", 3.0))
+    if decontaminate:
+        held_for_evaluation = evaluation_prompts(data_dir)
+        out = [ex for ex in out if normalized(ex.text) not in held_for_evaluation]
     return out
 
 
-def response_examples(data_dir: Path, harmful_goals: list[str], seed: int = 0) -> list[ResponseExample]:
+def response_examples(
+    data_dir: Path, harmful_goals: list[str], seed: int = 0, decontaminate: bool = True
+) -> list[ResponseExample]:
     rng = random.Random(seed)
     out: list[ResponseExample] = []
     for path in sorted((data_dir / "pyrit_scorer_evals" / "harm").glob("*.csv")):
@@ -234,4 +255,8 @@ def response_examples(data_dir: Path, harmful_goals: list[str], seed: int = 0) -
         inst = task["instances"][0]
         prompt = task["instruction"] + ("\n" + inst["input"] if inst.get("input") else "")
         out.append(ResponseExample(prompt, inst["output"], 0, "alpaca_seed_answer"))
+    if decontaminate:
+        # A response pair whose request is an evaluation prompt would teach that prompt's context.
+        held_for_evaluation = evaluation_prompts(data_dir)
+        out = [ex for ex in out if normalized(ex.prompt) not in held_for_evaluation]
     return out

@@ -31,6 +31,7 @@ from training.embedded.attack_shapes import contextual_text, typographic_texts
 from training.embedded.copyright_works import copyright_examples
 from training.embedded.label_map import ALL_SUBCATEGORIES, ANY, JAILBREAK, SAFE
 from training.embedded.risk_vocabulary import RISK_NAMES
+from training.embedded.second_author_checks import SECOND_AUTHOR_SAFE, SECOND_AUTHOR_UNSAFE
 from training.embedded.selection_checks import MILDLY_WORDED_HARMFUL, PLAINLY_HARMFUL, SCARY_BUT_SAFE
 from training.embedded.sources import PromptExample, ResponseExample, prompt_examples, response_examples
 from training.embedded.tune_layer import collect_states, predict_tuned, train_tuned, weighted_step
@@ -489,6 +490,8 @@ def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample
     selection["scary_but_safe:safe"] = rate(flagged(SCARY_BUT_SAFE))
     selection["plainly_harmful:unsafe"] = rate(flagged(PLAINLY_HARMFUL))
     selection["mildly_worded_harmful:unsafe"] = rate(flagged(MILDLY_WORDED_HARMFUL))
+    selection["second_author:safe"] = rate(flagged(SECOND_AUTHOR_SAFE))
+    selection["second_author:unsafe"] = rate(flagged(SECOND_AUTHOR_UNSAFE))
     vl = json.loads((data_dir / "vlguard" / "test.json").read_text())
     contexts = sorted(
         {p["response"] for item in vl for p in item["instr-resp"] if len(p.get("response", "")) > 400}
