@@ -119,3 +119,27 @@ def test_threshold_plateau_takes_the_middle_of_the_near_best_thresholds() -> Non
     unsafe = np.array([0, 0, 1, 1, 1])
     assert best_threshold(prob, unsafe)[0] == 0.41  # F1 0.857, half the safe examples flagged
     assert best_threshold(prob, unsafe, max_safe_flag=0.0) == (0.71, 0.8)
+
+
+def test_combiner_calibration_split_leaves_held_out_sources_out() -> None:
+    import os
+    from pathlib import Path
+
+    from training.embedded.sources import prompt_examples
+    from training.embedded.train import calibration_responses
+
+    default = Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
+    data_dir = Path(os.environ.get("PROGUARD_BENCHMARKS", default))
+    if not (data_dir / "README.md").exists():
+        pytest.skip("shared benchmark data not present")
+    prompts = prompt_examples(data_dir)
+    # Goals only AdvBench has (JailbreakBench and others repeat some of its behaviours).
+    advbench_only = {e.text for e in prompts if e.source == "advbench"} - {
+        e.text for e in prompts if e.source != "advbench"
+    }
+
+    def derived_goals(responses: list) -> set[str]:
+        return {r.prompt for r in responses if r.source in ("contrast_refusal", "contrast_compliant")}
+
+    assert derived_goals(calibration_responses(data_dir, 0)) & advbench_only
+    assert not derived_goals(calibration_responses(data_dir, 0, frozenset({"advbench"}))) & advbench_only
