@@ -15,6 +15,7 @@ import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from training.embedded import contrast_safe, contrast_unsafe
@@ -52,8 +53,12 @@ def normalized(text: str) -> str:
     return " ".join(text.lower().split()).rstrip(".?! ")
 
 
+@lru_cache(maxsize=4)
 def evaluation_prompts(data_dir: Path) -> frozenset[str]:
-    """Normalised XSTest prompts and HarmBench text behaviours: text training must not contain."""
+    """Normalised XSTest prompts and HarmBench text behaviours: text training must not contain.
+
+    Cached: prompt and response examples both filter on it, several times per training run.
+    """
     from proguard_core.eval.loaders import load_harmbench, load_xstest
 
     return frozenset(normalized(row.prompt) for row in load_xstest(data_dir) + load_harmbench(data_dir))

@@ -167,7 +167,13 @@ def best_threshold(
     taken: the F1 curve of a well-separated head is flat near its top, and its exact argmax moves
     between retrainings by more than the models differ.
     """
-    curve = threshold_curve(prob, y)
+    return threshold_on_curve(threshold_curve(prob, y), max_safe_flag, plateau)
+
+
+def threshold_on_curve(
+    curve: list[tuple[float, float, float]], max_safe_flag: float | None = None, plateau: float = 0.0
+) -> tuple[float, float]:
+    """``best_threshold``'s choice, made on an already computed ``threshold_curve``."""
     qualifying = [
         (t, f1)
         for t, f1, safe_flagged in curve
@@ -363,8 +369,8 @@ def main() -> None:
     )
     calib_idx = np.flatnonzero(calib)
     calib_prob = predict_tuned(tuned, [states[i] for i in calib_idx])
-    req_t, req_f1 = best_threshold(calib_prob, unsafe[calib_idx], args.max_safe_flag, args.threshold_plateau)
     request_curve = threshold_curve(calib_prob, unsafe[calib_idx])
+    req_t, req_f1 = threshold_on_curve(request_curve, args.max_safe_flag, args.threshold_plateau)
     calib_safe_flagged = float((calib_prob[unsafe[calib_idx] == 0] >= req_t).mean())
     tuned_seconds = time.time() - t_tuned
 
