@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 pytest.importorskip("torch")
@@ -12,6 +15,11 @@ from proguard_core.models.embedded.model import request_windows
 from training.embedded.label_map import ANY, SAFE
 from training.embedded.sources import PromptExample
 from training.embedded.train import benign_fragments
+
+DATA = Path(
+    os.environ.get("PROGUARD_BENCHMARKS", Path(__file__).resolve().parents[3] / "shared" / "benchmarks")
+)
+needs_data = pytest.mark.skipif(not (DATA / "README.md").exists(), reason="shared benchmark data not present")
 
 
 @pytest.fixture(scope="module")
@@ -68,21 +76,15 @@ def test_copyright_check_half_shares_no_work_or_phrasing_with_training() -> None
     assert sum(unsafe for _, unsafe in check) == len(check) / 2
 
 
+@needs_data
 def test_selection_checks_are_never_training_examples() -> None:
-    import os
-    from pathlib import Path
-
     from training.embedded.copyright_works import copyright_examples
     from training.embedded.second_author_checks import SECOND_AUTHOR_SAFE, SECOND_AUTHOR_UNSAFE
     from training.embedded.selection_checks import MILDLY_WORDED_HARMFUL, PLAINLY_HARMFUL, SCARY_BUT_SAFE
     from training.embedded.sources import evaluation_prompts, normalized, prompt_examples, response_examples
 
-    default = Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
-    data_dir = Path(os.environ.get("PROGUARD_BENCHMARKS", default))
-    if not (data_dir / "README.md").exists():
-        pytest.skip("shared benchmark data not present")
     every_source = prompt_examples(
-        data_dir, long_benign=True, copyright_works=True, task_shaped=True, famous_and_atrocities=True
+        DATA, long_benign=True, copyright_works=True, task_shaped=True, famous_and_atrocities=True
     )
     trained = {normalized(ex.text) for ex in every_source}
     checks = (
@@ -91,14 +93,14 @@ def test_selection_checks_are_never_training_examples() -> None:
     checks += [text for text, _ in copyright_examples("check")]
     assert not trained & {normalized(t) for t in checks}
     # Neither training nor the checks may repeat an evaluation prompt, even a generic one.
-    held_for_evaluation = evaluation_prompts(data_dir)
+    held_for_evaluation = evaluation_prompts(DATA)
     assert len(held_for_evaluation) > 800
     assert not trained & held_for_evaluation
     assert not {normalized(t) for t in checks} & held_for_evaluation
-    responses = response_examples(data_dir, [ex.text for ex in every_source[:50]])
+    responses = response_examples(DATA, [ex.text for ex in every_source[:50]])
     assert not {normalized(r.prompt) for r in responses} & held_for_evaluation
     # The filter is what keeps them apart: the raw sources do contain a few.
-    raw = prompt_examples(data_dir, decontaminate=False)
+    raw = prompt_examples(DATA, decontaminate=False)
     assert {normalized(ex.text) for ex in raw} & held_for_evaluation
 
 
@@ -121,18 +123,12 @@ def test_threshold_plateau_takes_the_middle_of_the_near_best_thresholds() -> Non
     assert best_threshold(prob, unsafe, max_safe_flag=0.0) == (0.71, 0.8)
 
 
+@needs_data
 def test_combiner_calibration_split_leaves_held_out_sources_out() -> None:
-    import os
-    from pathlib import Path
-
     from training.embedded.sources import prompt_examples
     from training.embedded.train import calibration_responses
 
-    default = Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
-    data_dir = Path(os.environ.get("PROGUARD_BENCHMARKS", default))
-    if not (data_dir / "README.md").exists():
-        pytest.skip("shared benchmark data not present")
-    prompts = prompt_examples(data_dir)
+    prompts = prompt_examples(DATA)
     # Goals only AdvBench has (JailbreakBench and others repeat some of its behaviours).
     advbench_only = {e.text for e in prompts if e.source == "advbench"} - {
         e.text for e in prompts if e.source != "advbench"
@@ -141,5 +137,5 @@ def test_combiner_calibration_split_leaves_held_out_sources_out() -> None:
     def derived_goals(responses: list) -> set[str]:
         return {r.prompt for r in responses if r.source in ("contrast_refusal", "contrast_compliant")}
 
-    assert derived_goals(calibration_responses(data_dir, 0)) & advbench_only
-    assert not derived_goals(calibration_responses(data_dir, 0, frozenset({"advbench"}))) & advbench_only
+    assert derived_goals(calibration_responses(DATA, 0)) & advbench_only
+    assert not derived_goals(calibration_responses(DATA, 0, frozenset({"advbench"}))) & advbench_only
