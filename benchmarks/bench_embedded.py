@@ -1,6 +1,6 @@
 """Speed and memory of the embedded guard on this machine.
 
-    python benchmarks/bench_embedded.py [--data-dir ../shared/benchmarks] [--threads 2]
+    python benchmarks/bench_embedded.py [--data-dir ../shared/benchmarks] [--threads 2] [--weights F]
 
 Prints cold start (fresh interpreter: import + load + first check), batched checks per second on
 short prompts (XSTest) and on ~450-character texts, single-check p50/p99 latency, and peak RSS.
@@ -23,13 +23,17 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 _COLD = """
+import sys
 import time
+from pathlib import Path
 t0 = time.perf_counter()
 from proguard_core.models.embedded import EmbeddedGuard
 from proguard_core.models.base import ModelRequest
 from proguard_core.taxonomy import default_taxonomy
 from proguard_core.types import GuardInput
-g = EmbeddedGuard.load()
+from proguard_core.models.embedded.heads import Heads
+weights = sys.argv[1] if len(sys.argv) > 1 else None
+g = EmbeddedGuard.load(heads=Heads.load(Path(weights)) if weights else None)
 tax = default_taxonomy()
 g.predict([ModelRequest(input=GuardInput(prompt="How do I bake bread?"), provided=tax, taxonomy=tax)])
 print(time.perf_counter() - t0)
@@ -41,6 +45,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "benchmarks")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--weights", type=Path, default=None, help="heads file (default: the shipped one)")
     args = parser.parse_args()
     env = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "OPENBLAS_NUM_THREADS": str(args.threads)}
     os.environ.update(env)
@@ -48,7 +53,12 @@ def main() -> None:
     cold = min(
         float(
             subprocess.run(
-                [sys.executable, "-c", _COLD], env=env, cwd=REPO, capture_output=True, text=True, check=True
+                [sys.executable, "-c", _COLD, *([str(args.weights.resolve())] if args.weights else [])],
+                env=env,
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout.strip()
         )
         for _ in range(args.repeats)
@@ -56,10 +66,11 @@ def main() -> None:
 
     from proguard_core.models.base import ModelRequest
     from proguard_core.models.embedded import EmbeddedGuard
+    from proguard_core.models.embedded.heads import Heads
     from proguard_core.taxonomy import default_taxonomy
     from proguard_core.types import GuardInput
 
-    guard = EmbeddedGuard.load()
+    guard = EmbeddedGuard.load(heads=Heads.load(args.weights) if args.weights else None)
     tax = default_taxonomy()
     with open(args.data_dir / "xstest" / "xstest_prompts.csv", encoding="utf-8") as handle:
         short = [row["prompt"] for row in csv.DictReader(handle)]

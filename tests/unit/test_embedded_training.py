@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("torch")
@@ -105,8 +106,6 @@ def test_selection_checks_are_never_training_examples() -> None:
 
 
 def test_threshold_plateau_takes_the_middle_of_the_near_best_thresholds() -> None:
-    import numpy as np
-
     from training.embedded.train import best_threshold
 
     # Every threshold in (0.2, 0.6] separates the classes perfectly.
@@ -139,3 +138,62 @@ def test_combiner_calibration_split_leaves_held_out_sources_out() -> None:
 
     assert derived_goals(calibration_responses(DATA, 0)) & advbench_only
     assert not derived_goals(calibration_responses(DATA, 0, frozenset({"advbench"}))) & advbench_only
+
+
+@pytest.mark.parametrize("top_layers", [1, 2])
+def test_trainable_top_layers_match_the_onnx_layers_the_guard_runs(top_layers: int) -> None:
+    # Training runs the top layers in torch, the shipped guard in onnxruntime: the two must agree,
+    # or the threshold calibrated in training would not hold at inference.
+    import torch
+
+    from training.embedded.tune_layer import TunedTop, collect_states
+
+    encoder = MiniLMEncoder(top_layers=top_layers)
+    texts = ["How do I kill a Python process?", "Write a short poem about rain on a tin roof, please."]
+    model = TunedTop(encoder.top_layers).eval()
+    states = collect_states(encoder, texts)
+    with torch.no_grad():
+        pooled = [
+            model.pooled(torch.from_numpy(s[None].astype(np.float32)), torch.ones(1, len(s)))[0].numpy()
+            for s in states
+        ]
+    # States are kept in float16 for training, hence the tolerance.
+    assert np.allclose(np.stack(pooled), encoder.encode(texts), atol=2e-3)
+
+
+@pytest.mark.parametrize("top_layers", [1, 2])
+def test_retrained_layers_round_trip_through_the_heads_file(tmp_path: Path, top_layers: int) -> None:
+    # One layer is written in the file's first format (request.layer.*), more as request.layerN.*.
+    import torch
+
+    from proguard_core.models.embedded import EmbeddedGuard
+    from proguard_core.models.embedded.heads import WEIGHTS_PATH, Heads
+    from training.embedded.tune_layer import TunedTop
+
+    encoder = MiniLMEncoder(top_layers=top_layers)
+    with np.load(WEIGHTS_PATH) as shipped:
+        arrays = {k: shipped[k] for k in shipped.files if not k.startswith("request.layer")}
+    model = TunedTop(encoder.top_layers)
+    with torch.no_grad():
+        model.layers[-1].qkv_b.add_(1.0)  # tells the re-trained top layer from MiniLM's own
+    arrays.update(model.export("request"))
+    path = tmp_path / "heads.npz"
+    np.savez(path, **arrays)
+    heads = Heads.load(path)
+    loaded = heads.request_layers
+    assert len(loaded) == top_layers
+    assert np.allclose(loaded[-1].qkv_b, encoder.top_layers[-1].qkv_b + 1.0, atol=1e-2)
+    if top_layers > 1:
+        assert np.allclose(loaded[0].qkv_b, encoder.top_layers[0].qkv_b, atol=1e-2)
+    # The guard cuts MiniLM's trunk where the file's layers start.
+    guard = EmbeddedGuard(heads=heads, ocr=False, nsfw=False)
+    assert len(guard.encoder.top_layers) == top_layers
+    assert 0.0 <= guard.score_requests(["How do I bake bread?"])[0].prob <= 1.0
+
+
+def test_encoder_rejects_a_top_that_leaves_no_trunk() -> None:
+    from proguard_core.errors import InputError
+
+    for bad in (0, 6, 1.5):
+        with pytest.raises(InputError, match="top_layers"):
+            MiniLMEncoder(top_layers=bad)  # type: ignore[arg-type]

@@ -1,16 +1,17 @@
-"""Fine-tune MiniLM's last transformer layer (plus a small head) for request safety.
+"""Fine-tune MiniLM's top transformer layer(s) (plus a small head) for request safety.
 
 A head on frozen mean-pooled MiniLM embeddings cannot separate "kill a Python process" from
 "kill my neighbour" well: the sentence embedding is trained for topic similarity. Re-training only
-the last layer lets token-level intent reach the pooled vector, while layers 0-4 stay frozen, so
-their outputs are computed once and cached, and training takes minutes on a CPU. The shipped model
-keeps the original last layer for the category and response heads (their semantic space), and runs
-this tuned copy as one extra layer.
+the top layer or two (the encoder's ``top_layers``) lets token-level intent reach the pooled vector,
+while the layers below stay frozen, so their outputs are computed once and cached, and training
+takes minutes on a CPU. The shipped model keeps MiniLM's own top layers for the category and
+response heads (their semantic space), and runs this tuned copy beside them on the same trunk.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -20,7 +21,7 @@ from proguard_core.models.embedded.encoder import Layer, MiniLMEncoder
 
 
 def collect_states(encoder: MiniLMEncoder, texts: list[str], max_tokens: int = 128) -> list[np.ndarray]:
-    """Token states entering the last layer, per text (first ``max_tokens`` word pieces)."""
+    """Token states entering the encoder's top layers, per text (first ``max_tokens`` word pieces)."""
     ids = [
         [*seq[: max_tokens - 1], seq[-1]] if len(seq) > max_tokens else seq
         for seq in encoder.token_ids(texts)
@@ -29,31 +30,40 @@ def collect_states(encoder: MiniLMEncoder, texts: list[str], max_tokens: int = 1
     out: list[np.ndarray] = [np.zeros(0)] * len(ids)
     for start in range(0, len(order), 64):
         chunk = order[start : start + 64]
-        x, mask = encoder.hidden_before_last([ids[i] for i in chunk])
+        x, mask = encoder.hidden_before_top([ids[i] for i in chunk])
         for row, i in enumerate(chunk):
             out[i] = x[row, : int(mask[row].sum())].astype(np.float16)
     return out
 
 
-class TunedLast(nn.Module):
-    def __init__(self, layer: Layer, hidden: int = 256, heads: int = 12) -> None:
+_LAYER_PARAMS = (
+    "qkv_w",
+    "qkv_b",
+    "out_w",
+    "out_b",
+    "ln1_w",
+    "ln1_b",
+    "up_w",
+    "up_b",
+    "down_w",
+    "down_b",
+    "ln2_w",
+    "ln2_b",
+)
+
+
+class TrainableLayer(nn.Module):
+    """One MiniLM transformer layer as torch parameters, starting from the shipped weights."""
+
+    def __init__(self, layer: Layer, heads: int = 12) -> None:
         super().__init__()
         self.heads = heads
+        for name in _LAYER_PARAMS:
+            self.register_parameter(
+                name, nn.Parameter(torch.from_numpy(np.array(getattr(layer, name), dtype=np.float32)))
+            )
 
-        def p(a: np.ndarray) -> nn.Parameter:
-            return nn.Parameter(torch.from_numpy(np.array(a, dtype=np.float32)))
-
-        self.qkv_w, self.qkv_b = p(layer.qkv_w), p(layer.qkv_b)
-        self.out_w, self.out_b = p(layer.out_w), p(layer.out_b)
-        self.ln1_w, self.ln1_b = p(layer.ln1_w), p(layer.ln1_b)
-        self.up_w, self.up_b = p(layer.up_w), p(layer.up_b)
-        self.down_w, self.down_b = p(layer.down_w), p(layer.down_b)
-        self.ln2_w, self.ln2_b = p(layer.ln2_w), p(layer.ln2_b)
-        self.head = nn.Sequential(
-            nn.Dropout(0.1), nn.Linear(384, hidden), nn.GELU(), nn.Dropout(0.1), nn.Linear(hidden, 1)
-        )
-
-    def pooled(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         n, length, d = x.shape
         hd = d // self.heads
         qkv = (x @ self.qkv_w + self.qkv_b).view(n, length, 3, self.heads, hd)
@@ -62,30 +72,36 @@ class TunedLast(nn.Module):
         ctx = (scores.softmax(-1) @ v).transpose(1, 2).reshape(n, length, d)
         h = nn.functional.layer_norm(ctx @ self.out_w + self.out_b + x, (d,), self.ln1_w, self.ln1_b, 1e-12)
         ff = nn.functional.gelu(h @ self.up_w + self.up_b) @ self.down_w + self.down_b
-        y = nn.functional.layer_norm(ff + h, (d,), self.ln2_w, self.ln2_b, 1e-12)
-        pooled = (y * mask[:, :, None]).sum(1) / mask.sum(1, keepdim=True).clamp(min=1)
+        return nn.functional.layer_norm(ff + h, (d,), self.ln2_w, self.ln2_b, 1e-12)
+
+
+class TunedTop(nn.Module):
+    """MiniLM's top layers, re-trained together with a request-safety head on their pooled output."""
+
+    def __init__(self, layers: Sequence[Layer], hidden: int = 256) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(TrainableLayer(layer) for layer in layers)
+        self.head = nn.Sequential(
+            nn.Dropout(0.1), nn.Linear(384, hidden), nn.GELU(), nn.Dropout(0.1), nn.Linear(hidden, 1)
+        )
+
+    def pooled(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        for layer in self.layers:
+            x = layer(x, mask)
+        pooled = (x * mask[:, :, None]).sum(1) / mask.sum(1, keepdim=True).clamp(min=1)
         return nn.functional.normalize(pooled, dim=1)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.head(self.pooled(x, mask))[:, 0]
 
     def export(self, prefix: str) -> dict[str, np.ndarray]:
+        """Arrays in the heads file's format (``Heads.load`` reads them back)."""
         out = {}
-        for name in (
-            "qkv_w",
-            "qkv_b",
-            "out_w",
-            "out_b",
-            "ln1_w",
-            "ln1_b",
-            "up_w",
-            "up_b",
-            "down_w",
-            "down_b",
-            "ln2_w",
-            "ln2_b",
-        ):
-            out[f"{prefix}.layer.{name}"] = getattr(self, name).detach().numpy().astype(np.float16)
+        for i, layer in enumerate(self.layers):
+            # One layer keeps the file's first format, so the default command still reproduces it.
+            tag = "layer" if len(self.layers) == 1 else f"layer{i}"
+            for name in _LAYER_PARAMS:
+                out[f"{prefix}.{tag}.{name}"] = getattr(layer, name).detach().numpy().astype(np.float16)
         lin1, lin2 = self.head[1], self.head[4]
         assert isinstance(lin1, nn.Linear) and isinstance(lin2, nn.Linear)
         out[f"{prefix}.w1"] = lin1.weight.detach().numpy().T.astype(np.float16)
@@ -122,10 +138,10 @@ def train_tuned(
     epochs: int = 3,
     seed: int = 0,
     soup: int = 1,
-) -> TunedLast:
-    """Fine-tune the last layer and head; with ``soup`` > 1, average the weights of that many runs.
+) -> TunedTop:
+    """Fine-tune the top layers and head; with ``soup`` > 1, average the weights of that many runs.
 
-    The runs share the starting point (MiniLM's layer and one head initialisation) and differ in
+    The runs share the starting point (MiniLM's layers and one head initialisation) and differ in
     batch order and dropout, so they stay close enough for their weights to be averaged (a uniform
     "model soup", arXiv 2203.05482). One run's verdicts move a lot from seed to seed; the average
     costs training time only, not inference time.
@@ -149,9 +165,9 @@ def _train_once(
     epochs: int,
     init_seed: int,
     order_seed: int,
-) -> TunedLast:
+) -> TunedTop:
     torch.manual_seed(init_seed)
-    model = TunedLast(encoder.last_layer)
+    model = TunedTop(encoder.top_layers)
     if order_seed != init_seed:  # the first run keeps one stream for init and dropout, as before soups
         torch.manual_seed(order_seed)
     rng = np.random.default_rng(order_seed)
@@ -176,7 +192,7 @@ def _train_once(
     return model
 
 
-def predict_tuned(model: TunedLast, states: list[np.ndarray]) -> np.ndarray:
+def predict_tuned(model: TunedTop, states: list[np.ndarray]) -> np.ndarray:
     out = np.zeros(len(states), dtype=np.float32)
     order = np.argsort([len(s) for s in states])
     with torch.no_grad():

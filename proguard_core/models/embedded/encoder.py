@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from proguard_core._lazy import require
+from proguard_core.errors import InputError
 from proguard_core.models.embedded import onnx_graph
 
 FloatArray = npt.NDArray[np.float32]
@@ -61,8 +62,12 @@ class MiniLMEncoder:
 
     dim = 384
 
-    def __init__(self, model_dir: Path | None = None, threads: int = 0) -> None:
-        """``threads``: onnxruntime threads per call; 0 lets onnxruntime use every physical core."""
+    def __init__(self, model_dir: Path | None = None, threads: int = 0, top_layers: int = 1) -> None:
+        """``threads``: onnxruntime threads per call; 0 lets onnxruntime use every physical core.
+
+        ``top_layers``: how many of MiniLM's last layers run outside the trunk, where a re-trained
+        copy of them (the request head's) can replace them; it must match the heads' file.
+        """
         model_dir = model_dir or minilm_dir()
         tokenizers = require("tokenizers", "embedded")
         st_numpy = require("safetensors.numpy", "embedded")
@@ -105,22 +110,24 @@ class MiniLMEncoder:
                     ln2_b=g("output.LayerNorm.bias"),
                 )
             )
+        if not isinstance(top_layers, int) or not 1 <= top_layers < len(layers):
+            raise InputError(f"top_layers must be an integer from 1 to {len(layers) - 1}, got {top_layers!r}")
         self.threads = threads
         trunk = onnx_graph.trunk_model(
             w["embeddings.word_embeddings.weight"],
             w["embeddings.position_embeddings.weight"],
             w["embeddings.token_type_embeddings.weight"][0],
             (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"]),
-            layers[:-1],
+            layers[:-top_layers],
             self.n_heads,
         )
-        # Only the last layer stays in numpy: it is run on its own, and re-trained from (training).
-        # The rest lives in the onnxruntime session; dropping the numpy copies before the session
-        # is made lowers peak memory while loading by about 180 MB.
-        self.last_layer = layers[-1]
+        # Only the top layers stay in numpy: they are run on their own, and re-trained from
+        # (training). The rest lives in the onnxruntime session; dropping the numpy copies before
+        # the session is made lowers peak memory while loading by about 180 MB.
+        self.top_layers: tuple[Layer, ...] = tuple(layers[-top_layers:])
         del w, layers
         self._trunk = onnx_graph.session(trunk, threads)
-        self._layer_sessions: dict[int, tuple[Layer, Any]] = {}
+        self._stack_sessions: dict[tuple[int, ...], tuple[tuple[Layer, ...], Any]] = {}
         self._sessions_lock = threading.Lock()
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
@@ -144,42 +151,49 @@ class MiniLMEncoder:
                 start = end
         return groups
 
-    def encode_ids(self, ids: Sequence[Sequence[int]], last: Layer | None = None) -> FloatArray:
+    def encode_ids(self, ids: Sequence[Sequence[int]], top: Sequence[Layer] | None = None) -> FloatArray:
         """Embed token id sequences (each at most ``MAX_TOKENS`` long).
 
-        ``last`` replaces MiniLM's final layer (the request head's re-trained copy); layers 0..4
-        are always the shipped ones.
+        ``top`` replaces MiniLM's top layers (the request head's re-trained copy); the trunk
+        below them is always the shipped one.
         """
-        final = last if last is not None else self.last_layer
+        layers = tuple(top) if top is not None else self.top_layers
         out = np.zeros((len(ids), self.dim), dtype=np.float32)
         for chunk in self.batches(ids):
-            x, mask = self.hidden_before_last([ids[i] for i in chunk])
-            out[chunk] = self._pool(self.run_layer(final, x, mask), mask)
+            x, mask = self.hidden_before_top([ids[i] for i in chunk])
+            out[chunk] = self._pool(self.run_layers(layers, x, mask), mask)
         return out
 
     def encode_ids_tuned(
         self,
         ids: Sequence[Sequence[int]],
-        last: Layer,
+        top: Sequence[Layer],
         needs_plain: Callable[[FloatArray], npt.NDArray[np.bool_]],
     ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
-        """Embeddings through the replacement last layer ``last`` and, for the rows that
-        ``needs_plain`` picks from those, through MiniLM's own last layer as well.
+        """Embeddings through the replacement top layers ``top`` and, for the rows that
+        ``needs_plain`` picks from those, through MiniLM's own top layers as well.
 
-        Both share layers 0..4, so a second embedding of a row costs one layer, not six. Returns
-        the tuned embeddings, the plain ones (zero where not computed) and which rows have one.
+        ``needs_plain`` is called once, with the tuned embeddings of every row, so it can pick
+        rows by comparing them (such as each text's deciding window). Both passes share the trunk,
+        so a second embedding of a row costs the top layers only, not all six; the trunk's token
+        states are kept until the pick, so callers bound the memory by the size of ``ids``.
+        Returns the tuned embeddings, the plain ones (zero where not computed) and which rows have
+        one.
         """
+        layers = tuple(top)
         tuned = np.zeros((len(ids), self.dim), dtype=np.float32)
-        plain = np.zeros((len(ids), self.dim), dtype=np.float32)
-        has_plain = np.zeros(len(ids), dtype=bool)
+        trunk_states = []
         for chunk in self.batches(ids):
-            x, mask = self.hidden_before_last([ids[i] for i in chunk])
-            tuned[chunk] = self._pool(self.run_layer(last, x, mask), mask)
-            rows = np.flatnonzero(needs_plain(tuned[chunk]))
+            x, mask = self.hidden_before_top([ids[i] for i in chunk])
+            tuned[chunk] = self._pool(self.run_layers(layers, x, mask), mask)
+            trunk_states.append((chunk, x, mask))
+        has_plain = np.asarray(needs_plain(tuned), dtype=bool)
+        plain = np.zeros((len(ids), self.dim), dtype=np.float32)
+        for chunk, x, mask in trunk_states:
+            rows = np.flatnonzero(has_plain[chunk])
             if rows.size:
-                states = self.run_layer(self.last_layer, x[rows], mask[rows])
+                states = self.run_layers(self.top_layers, x[rows], mask[rows])
                 plain[chunk[rows]] = self._pool(states, mask[rows])
-                has_plain[chunk[rows]] = True
         return tuned, plain, has_plain
 
     def encode(self, texts: Sequence[str]) -> FloatArray:
@@ -190,8 +204,8 @@ class MiniLMEncoder:
         ]
         return self.encode_ids(ids)
 
-    def hidden_before_last(self, batch: Sequence[Sequence[int]]) -> tuple[FloatArray, FloatArray]:
-        """Token states entering the last layer, and the padding mask."""
+    def hidden_before_top(self, batch: Sequence[Sequence[int]]) -> tuple[FloatArray, FloatArray]:
+        """Token states leaving the trunk (entering the top layers), and the padding mask."""
         n = len(batch)
         length = max(len(s) for s in batch)
         ids = np.zeros((n, length), dtype=np.int64)
@@ -202,14 +216,16 @@ class MiniLMEncoder:
         feeds = {"ids": ids, "positions": np.arange(length, dtype=np.int64), "mask": mask.astype(np.int32)}
         return self._trunk.run(None, feeds)[0], mask
 
-    def run_layer(self, layer: Layer, x: FloatArray, mask: FloatArray) -> FloatArray:
-        """``layer`` applied to token states ``x`` (batch x length x dim)."""
+    def run_layers(self, layers: tuple[Layer, ...], x: FloatArray, mask: FloatArray) -> FloatArray:
+        """``layers``, in order, applied to token states ``x`` (batch x length x dim)."""
+        key = tuple(id(layer) for layer in layers)
         with self._sessions_lock:
-            entry = self._layer_sessions.get(id(layer))
+            entry = self._stack_sessions.get(key)
             if entry is None:
-                # The layer is kept with its session so its id cannot be reused by another object.
-                entry = (layer, onnx_graph.session(onnx_graph.layer_model(layer, self.n_heads), self.threads))
-                self._layer_sessions[id(layer)] = entry
+                # The layers are kept with their session so their ids cannot be reused by others.
+                graph = onnx_graph.stack_model(layers, self.n_heads)
+                entry = (layers, onnx_graph.session(graph, self.threads))
+                self._stack_sessions[key] = entry
         out: FloatArray = entry[1].run(None, {"states": x, "mask": mask.astype(np.int32)})[0]
         return out
 

@@ -57,7 +57,7 @@ def softmax(x: FloatArray) -> FloatArray:
 @dataclass(frozen=True)
 class Heads:
     request: MLPHead
-    request_layer: Layer  # re-trained copy of MiniLM's last layer that feeds ``request``
+    request_layers: tuple[Layer, ...]  # re-trained copy of MiniLM's top layers that feeds ``request``
     response: MLPHead
     category: MLPHead
     subcategories: tuple[str, ...]
@@ -77,12 +77,9 @@ class Heads:
         def head(prefix: str) -> MLPHead:
             return MLPHead(*(arrays[f"{prefix}.{k}"].astype(np.float32) for k in ("w1", "b1", "w2", "b2")))
 
-        layer_arrays = {
-            k.split(".")[-1]: arrays[k].astype(np.float32) for k in arrays if k.startswith("request.layer.")
-        }
         return cls(
             request=head("request"),
-            request_layer=Layer(**layer_arrays),
+            request_layers=_request_layers(arrays),
             response=head("response"),
             category=head("category"),
             subcategories=tuple(meta["subcategories"]),
@@ -95,3 +92,16 @@ class Heads:
             risk_name_emb=arrays["risk_name_emb"].astype(np.float32),
             meta=meta,
         )
+
+
+def _request_layers(arrays: dict[str, Any]) -> tuple[Layer, ...]:
+    """The re-trained layers, bottom first: ``request.layer.*`` (one layer, the first format) or
+    ``request.layer0.*``, ``request.layer1.*``, ..."""
+    per_layer: dict[str, dict[str, FloatArray]] = {}
+    for key, value in arrays.items():
+        parts = key.split(".")
+        if len(parts) == 3 and parts[0] == "request" and parts[1].startswith("layer"):
+            per_layer.setdefault(parts[1], {})[parts[2]] = value.astype(np.float32)
+    if "layer" in per_layer:
+        return (Layer(**per_layer["layer"]),)
+    return tuple(Layer(**per_layer[f"layer{i}"]) for i in range(len(per_layer)))

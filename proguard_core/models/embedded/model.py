@@ -37,6 +37,8 @@ _REQUEST_SPAN = 48  # word pieces per sentence pack when a request text is long
 # A sentence of this many word pieces stands alone: packing it with its neighbours would let
 # benign neighbours dilute a harmful sentence in the mean-pooled embedding.
 _MIN_PACK = 8
+# Window tokens scored per encoder call: about 25 MB of kept trunk states.
+_SCORE_BLOCK_TOKENS = 16_384
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
 # open_nsfw has no positive images in our data to calibrate on; 0.8 is the value its authors
 # suggest for "likely NSFW". Documented as uncalibrated in DATA_CARD.md.
@@ -120,8 +122,8 @@ class EmbeddedGuard:
         """``threads``: cores one model call may use (0: all of them)."""
         if not isinstance(threads, int) or isinstance(threads, bool) or threads < 0:
             raise InputError(f"threads must be a non-negative integer, got {threads!r}")
-        self.encoder = MiniLMEncoder(threads=threads)
         self.heads = heads or Heads.load()
+        self.encoder = MiniLMEncoder(threads=threads, top_layers=len(self.heads.request_layers))
         self.use_ocr = ocr
         self.use_nsfw = nsfw
         self._nsfw_model: Any = None
@@ -174,22 +176,46 @@ class EmbeddedGuard:
             return []
         windows, owner_list = request_windows(self.encoder, texts)
         owner = np.asarray(owner_list)
-        threshold = self.heads.request_threshold
-
-        def flagged(tuned: FloatArray) -> npt.NDArray[np.bool_]:
-            # A flagged window needs its plain embedding for the category head; computing it here
-            # costs one layer, against six for ``semantic_embedding``'s lazy fallback.
-            return sigmoid(self.heads.request(tuned)[:, 0]) >= threshold
-
-        tuned, plain, has_plain = self.encoder.encode_ids_tuned(windows, self.heads.request_layer, flagged)
-        prob = sigmoid(self.heads.request(tuned)[:, 0])
-        out = []
-        for i in range(len(texts)):
-            idx = np.flatnonzero(owner == i)
-            best = idx[int(np.argmax(prob[idx]))]
-            emb = plain[best] if has_plain[best] else None
-            out.append(TextScore(float(prob[best]), windows[best], emb, len(idx)))
+        out: list[TextScore] = []
+        # Whole texts per block: the encoder keeps a block's trunk states until it knows which
+        # windows decide their text, so a block's token count bounds that memory.
+        start = 0
+        while start < len(windows):
+            end, tokens = start, 0
+            while end < len(windows) and (end == start or tokens + len(windows[end]) <= _SCORE_BLOCK_TOKENS):
+                tokens += len(windows[end])
+                end += 1
+            while end < len(windows) and owner[end] == owner[end - 1]:
+                end += 1
+            out += self._score_window_block(windows[start:end], owner[start:end] - owner[start])
+            start = end
         return out
+
+    def _score_window_block(self, windows: list[list[int]], owner: npt.NDArray[np.intp]) -> list[TextScore]:
+        """Scores of the texts whose windows (and only theirs) are ``windows``; ``owner`` from 0."""
+        texts = [np.flatnonzero(owner == i) for i in range(int(owner[-1]) + 1)]
+        threshold = self.heads.request_threshold
+        prob = np.zeros(len(windows), dtype=np.float32)
+        deciding = np.zeros(len(texts), dtype=np.intp)
+
+        def deciding_and_flagged(tuned: FloatArray) -> npt.NDArray[np.bool_]:
+            # Only a flagged text's deciding window needs its plain embedding (for the category
+            # head); computing it here costs the top layers, against six for
+            # ``semantic_embedding``'s lazy fallback.
+            prob[:] = sigmoid(self.heads.request(tuned)[:, 0])
+            picked = np.zeros(len(windows), dtype=bool)
+            for i, idx in enumerate(texts):
+                deciding[i] = idx[int(np.argmax(prob[idx]))]
+                picked[deciding[i]] = prob[deciding[i]] >= threshold
+            return picked
+
+        _, plain, has_plain = self.encoder.encode_ids_tuned(
+            windows, self.heads.request_layers, deciding_and_flagged
+        )
+        return [
+            TextScore(float(prob[best]), windows[best], plain[best] if has_plain[best] else None, len(idx))
+            for best, idx in zip(deciding, texts, strict=True)
+        ]
 
     def score_responses(self, prompts: Sequence[str], responses: Sequence[str]) -> list[TextScore]:
         """Probability that each response is unsafe given its prompt (refusals are safe).

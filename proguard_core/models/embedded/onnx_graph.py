@@ -8,11 +8,11 @@ nothing is downloaded or committed. onnxruntime fuses attention, GELU and layer 
 matrix products with the CPU's widest vector units: on the 2-core project machine it embeds
 about 1.8 times as many tokens per second as the same forward pass written in numpy.
 
-Two kinds of graph, so the request head's re-trained last layer and MiniLM's own last layer can
-share the work of layers 0..4:
+Two kinds of graph, so the request head's re-trained top layers and MiniLM's own top layers can
+share the work of the layers below them:
 
-- the *trunk*: token ids -> embeddings -> every layer but the last -> token states;
-- a *layer*: token states -> one transformer layer -> token states.
+- the *trunk*: token ids -> embeddings -> every layer below the top -> token states;
+- a *stack*: token states -> one or more transformer layers -> token states.
 """
 
 from __future__ import annotations
@@ -134,12 +134,15 @@ def trunk_model(
     return b.model_bytes(inputs, x, ["batch", "length", dim])
 
 
-def layer_model(layer: Layer, n_heads: int) -> bytes:
-    """Inputs ``states`` (float, batch x length x dim) and ``mask``; output: the layer's states."""
+def stack_model(layers: Sequence[Layer], n_heads: int) -> bytes:
+    """Inputs ``states`` (float, batch x length x dim) and ``mask``; output: the states after
+    ``layers``, applied in order."""
     b = _GraphBuilder()
-    dim = int(layer.out_w.shape[0])
+    dim = int(layers[0].out_w.shape[0])
     states = b.helper.make_tensor_value_info("states", b.onnx.TensorProto.FLOAT, ["batch", "length", dim])
-    out = b.transformer_layer("states", "mask", layer, n_heads)
+    out = "states"
+    for layer in layers:
+        out = b.transformer_layer(out, "mask", layer, n_heads)
     return b.model_bytes([states, _mask_input(b)], out, ["batch", "length", dim])
 
 
