@@ -244,7 +244,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tune-epochs", type=int, default=3)
     parser.add_argument(
-        "--soup", type=int, default=3, help="average the request layer's weights over this many training runs"
+        "--tune-layers",
+        type=int,
+        default=2,
+        help="how many of MiniLM's top layers the request head re-trains",
+    )
+    parser.add_argument(
+        "--soup", type=int, default=6, help="average the request layers' weights over this many training runs"
     )
     parser.add_argument(
         "--combiner-only", action="store_true", help="only re-fit the response combiner on existing heads"
@@ -295,6 +301,8 @@ def main() -> None:
         parser.error("--dna-weight must be positive")
     if args.soup < 1:
         parser.error("--soup must be at least 1")
+    if not 1 <= args.tune_layers <= 5:
+        parser.error("--tune-layers must be between 1 and 5")
     source_options = {
         "long_benign": args.long_benign,
         "copyright_works": args.copyright_works,
@@ -311,7 +319,7 @@ def main() -> None:
     started = time.time()
     rng = random.Random(args.seed)
 
-    encoder = MiniLMEncoder()
+    encoder = MiniLMEncoder(top_layers=args.tune_layers)
     embed = EmbeddingCache(encoder, None if args.no_cache else args.cache)
 
     seeds = seed_texts()
@@ -354,7 +362,7 @@ def main() -> None:
     req_prob = 1 / (1 + np.exp(-predict(request, p_emb[calib])[:, 0]))
     frozen_t, frozen_f1 = best_threshold(req_prob, unsafe[calib])
 
-    # The request head actually shipped: the last MiniLM layer re-trained with its own head.
+    # The request head actually shipped: MiniLM's top layer(s) re-trained with their own head.
     t_tuned = time.time()
     states = collect_states(encoder, [ex.text for ex in prompts])
     train_idx = np.flatnonzero(train)
@@ -424,7 +432,9 @@ def main() -> None:
         "subcategories": list(ALL_SUBCATEGORIES),
         "request_threshold": req_t,
         "response_threshold": resp_t,
-        "request_head": "tuned_last_layer",
+        "request_head": "tuned_last_layer"
+        if args.tune_layers == 1
+        else f"tuned_top_{args.tune_layers}_layers",
         "tuned_layer_seconds": round(tuned_seconds, 1),
         "calibration": {
             "request_f1": req_f1,
