@@ -13,6 +13,7 @@ import argparse
 import hashlib
 import json
 import random
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -73,15 +74,30 @@ class EmbeddingCache:
         keys = [hashlib.sha1(t.encode()).hexdigest() for t in texts]
         missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in self.store}.items())
         if missing:
-            vecs = self.encoder.encode([t for _, t in missing])
-            for (k, _), v in zip(missing, vecs, strict=True):
-                self.store[k] = v
+            from tqdm import tqdm
+
+            # Only the first run embeds everything (minutes); later runs find nearly all cached.
+            for start in tqdm(
+                range(0, len(missing), 512),
+                desc=f"embedding {len(missing)} new texts",
+                unit="chunk",
+                disable=len(missing) < 2048,
+                dynamic_ncols=True,
+            ):
+                part = missing[start : start + 512]
+                for (k, _), v in zip(part, self.encoder.encode([t for _, t in part]), strict=True):
+                    self.store[k] = v
         return np.stack([self.store[k] for k in keys]).astype(np.float32)
 
     def save(self) -> None:
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             np.savez(self.path, **self.store)  # type: ignore[arg-type]
+
+
+def progress(started: float, stage: str) -> None:
+    """One line per training stage, on stderr beside the progress bars."""
+    print(f"[{time.time() - started:5.0f} s] {stage}", file=sys.stderr, flush=True)
 
 
 def seed_texts() -> dict[str, list[str]]:
@@ -326,6 +342,7 @@ def main() -> None:
     centroids = np.stack([embed(texts).mean(0) for texts in seeds.values()])
     centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
 
+    progress(started, "reading the training pool")
     prompts = prompt_examples(args.data_dir, args.seed, **source_options)
     unknown = holdout - {ex.source for ex in prompts}
     if unknown:
@@ -337,6 +354,7 @@ def main() -> None:
     if args.typographic:
         derived += typographic_examples(prompts, args.seed)
     prompts += [example for _, example in derived]
+    progress(started, f"{len(prompts)} prompt examples; sentence embeddings")
     p_emb = embed([ex.text for ex in prompts])
     cats = resolve_categories(prompts, p_emb, centroids)
     unsafe = np.array([c != -1 for c in cats], dtype=np.float32)
@@ -350,6 +368,7 @@ def main() -> None:
     pos_w, neg_w = weight[train & (unsafe == 1)].sum(), weight[train & (unsafe == 0)].sum()
     cls_w = np.where(unsafe == 1, 1.0, pos_w / neg_w).astype(np.float32)
 
+    progress(started, "frozen-embedding request head (diagnostic, not shipped)")
     request = fit(
         mlp(384, 256, 1),
         p_emb[train],
@@ -364,6 +383,7 @@ def main() -> None:
 
     # The request head actually shipped: MiniLM's top layer(s) re-trained with their own head.
     t_tuned = time.time()
+    progress(started, f"request head: MiniLM's top {args.tune_layers} layer(s), the part that takes minutes")
     states = collect_states(encoder, [ex.text for ex in prompts])
     train_idx = np.flatnonzero(train)
     tuned = train_tuned(
@@ -382,6 +402,7 @@ def main() -> None:
     calib_safe_flagged = float((calib_prob[unsafe[calib_idx] == 0] >= req_t).mean())
     tuned_seconds = time.time() - t_tuned
 
+    progress(started, "category head")
     # Category head: unsafe items with a taxonomy subcategory, plus the seed phrases themselves.
     cat_idx = np.array([c for c in cats], dtype=np.int64)
     has_cat = cat_idx >= 0
@@ -405,6 +426,7 @@ def main() -> None:
         if c >= 0 and len(ex.text) < 300
     ]
     responses = response_examples(args.data_dir, harmful_goals, args.seed)
+    progress(started, f"response head on {len(responses)} (prompt, response) pairs")
     rp = embed([ex.prompt for ex in responses])
     rr = embed([ex.response for ex in responses])
     rx = pair_features(rp, rr)
@@ -465,17 +487,27 @@ def main() -> None:
     arrays["category_centroids"] = centroids.astype(np.float16)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out, meta=np.array(json.dumps(meta)), **arrays)  # type: ignore[arg-type]
-    print(
-        json.dumps(
-            {k: v for k, v in meta.items() if k not in ("risk_names", "risk_name_subcategory")}, indent=1
-        )
-    )
+    print(json.dumps(run_summary(meta), indent=1))
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB) in {meta['training_seconds']} s")
     curve_plot = args.out.with_name(args.out.stem + "_calibration.png")
     print("wrote", plot_threshold_curve(request_curve, req_t, curve_plot))
     if args.response_combiner:
         fit_response_combiner(args.out, [r for r, c in zip(responses, rcal, strict=True) if c])
+    progress(started, "selection checks (training pool and our checks, never trained on)")
     report_selection(args.out, args.data_dir, held_out)
+
+
+def run_summary(meta: dict[str, Any]) -> dict[str, Any]:
+    """What a person reads after a run: thresholds, calibration figures and data counts, without the
+    lists and the threshold curve (those stay in the file; the curve is also plotted)."""
+    calibration = {k: v for k, v in meta["calibration"].items() if k != "request_curve"}
+    counts = {k: v for k, v in meta["counts"].items() if k != "category_per_subcategory"}
+    skipped = ("subcategories", "risk_names", "risk_name_subcategory", "calibration", "counts")
+    return {
+        **{k: v for k, v in meta.items() if k not in skipped},
+        "calibration": calibration,
+        "counts": counts,
+    }
 
 
 def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample]) -> None:

@@ -11,7 +11,7 @@ response heads (their semantic space), and runs this tuned copy beside them on t
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -20,15 +20,22 @@ from torch import nn
 from proguard_core.models.embedded.encoder import Layer, MiniLMEncoder
 
 
-def collect_states(encoder: MiniLMEncoder, texts: list[str], max_tokens: int = 128) -> list[np.ndarray]:
+def collect_states(
+    encoder: MiniLMEncoder, texts: list[str], max_tokens: int = 128, show_progress: bool = True
+) -> list[np.ndarray]:
     """Token states entering the encoder's top layers, per text (first ``max_tokens`` word pieces)."""
+    from tqdm import tqdm
+
     ids = [
         [*seq[: max_tokens - 1], seq[-1]] if len(seq) > max_tokens else seq
         for seq in encoder.token_ids(texts)
     ]
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
     out: list[np.ndarray] = [np.zeros(0)] * len(ids)
-    for start in range(0, len(order), 64):
+    starts = range(0, len(order), 64)
+    for start in tqdm(
+        starts, desc="trunk states", unit="batch", disable=not show_progress, dynamic_ncols=True
+    ):
         chunk = order[start : start + 64]
         x, mask = encoder.hidden_before_top([ids[i] for i in chunk])
         for row, i in enumerate(chunk):
@@ -138,6 +145,7 @@ def train_tuned(
     epochs: int = 3,
     seed: int = 0,
     soup: int = 1,
+    show_progress: bool = True,
 ) -> TunedTop:
     """Fine-tune the top layers and head; with ``soup`` > 1, average the weights of that many runs.
 
@@ -146,10 +154,29 @@ def train_tuned(
     "model soup", arXiv 2203.05482). One run's verdicts move a lot from seed to seed; the average
     costs training time only, not inference time.
     """
-    runs = [
-        _train_once(encoder, states, y, w, epochs=epochs, init_seed=seed, order_seed=seed + 1000 * k)
-        for k in range(soup)
-    ]
+    from tqdm import tqdm
+
+    steps_per_epoch = -(-len(states) // 32)
+    with tqdm(
+        total=soup * epochs * steps_per_epoch,
+        desc=f"fine-tuning {len(encoder.top_layers)} layer(s) x {soup} runs",
+        unit="batch",
+        disable=not show_progress,
+        dynamic_ncols=True,
+    ) as bar:
+        runs = [
+            _train_once(
+                encoder,
+                states,
+                y,
+                w,
+                epochs=epochs,
+                init_seed=seed,
+                order_seed=seed + 1000 * k,
+                on_batch=bar.update,
+            )
+            for k in range(soup)
+        ]
     with torch.no_grad():
         for same_param in zip(*(run.parameters() for run in runs), strict=True):
             same_param[0].copy_(torch.stack(same_param).mean(0))
@@ -165,6 +192,7 @@ def _train_once(
     epochs: int,
     init_seed: int,
     order_seed: int,
+    on_batch: Callable[[], object] = lambda: None,
 ) -> TunedTop:
     torch.manual_seed(init_seed)
     model = TunedTop(encoder.top_layers)
@@ -188,6 +216,7 @@ def _train_once(
             x, mask = _batch(states, idx)
             loss = nn.functional.binary_cross_entropy_with_logits(model(x, mask), yt[idx], reduction="none")
             weighted_step(opt, loss, wt[idx])
+            on_batch()
     model.eval()
     return model
 
