@@ -197,7 +197,12 @@ def prompt_examples(
 
 
 def response_examples(
-    data_dir: Path, harmful_goals: list[str], seed: int = 0, decontaminate: bool = True
+    data_dir: Path,
+    harmful_goals: list[str],
+    seed: int = 0,
+    decontaminate: bool = True,
+    *,
+    benign_compliant: bool = False,
 ) -> list[ResponseExample]:
     rng = random.Random(seed)
     out: list[ResponseExample] = []
@@ -260,6 +265,16 @@ def response_examples(
         inst = task["instances"][0]
         prompt = task["instruction"] + ("\n" + inst["input"] if inst.get("input") else "")
         out.append(ResponseExample(prompt, inst["output"], 0, "alpaca_seed_answer"))
+    if benign_compliant:
+        # Appended last so every earlier example keeps its place in the calibration split's draws.
+        alpaca = json.loads((data_dir / "alpaca_benign" / "alpaca.json").read_text())
+        requests = _sample([a["instruction"] for a in alpaca], 600, random.Random(seed + 11))
+        for i, request in enumerate(requests):
+            template = contrast_unsafe.BENIGN_COMPLIANT_TEMPLATES[
+                i % len(contrast_unsafe.BENIGN_COMPLIANT_TEMPLATES)
+            ]
+            action = request[0].lower() + request[1:].rstrip(".?!")
+            out.append(ResponseExample(request, template.format(goal=action), 0, "contrast_benign_compliant"))
     if decontaminate:
         # A response pair whose request is an evaluation prompt would teach that prompt's context.
         held_for_evaluation = evaluation_prompts(data_dir)

@@ -300,6 +300,13 @@ def main() -> None:
         "shipped weights: runs G-H in DATA_CARD.md)",
     )
     parser.add_argument(
+        "--benign-compliant",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="add benign requests answered in the eager step-list shapes of the harmful compliant "
+        "answers, as safe response pairs",
+    )
+    parser.add_argument(
         "--threshold-plateau",
         type=float,
         default=0.0,
@@ -425,7 +432,9 @@ def main() -> None:
         for ex, c in zip(prompts[:n_sources], cats[:n_sources], strict=True)
         if c >= 0 and len(ex.text) < 300
     ]
-    responses = response_examples(args.data_dir, harmful_goals, args.seed)
+    responses = response_examples(
+        args.data_dir, harmful_goals, args.seed, benign_compliant=args.benign_compliant
+    )
     progress(started, f"response head on {len(responses)} (prompt, response) pairs")
     rp = embed([ex.prompt for ex in responses])
     rr = embed([ex.response for ex in responses])
