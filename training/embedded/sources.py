@@ -196,6 +196,18 @@ def prompt_examples(
     return out
 
 
+def _template_answers(
+    requests: list[str], templates: list[str], unsafe: int, source: str
+) -> list[ResponseExample]:
+    """Each request answered by the next template in turn, the request worded as its ``{goal}``."""
+    out = []
+    for i, request in enumerate(requests):
+        action = request[0].lower() + request[1:].rstrip(".?!")
+        answer = templates[i % len(templates)].format(goal=action)
+        out.append(ResponseExample(request, answer, unsafe, source))
+    return out
+
+
 def response_examples(
     data_dir: Path,
     harmful_goals: list[str],
@@ -254,10 +266,7 @@ def response_examples(
     for i, goal in enumerate(goals[:900]):
         refusal = contrast_unsafe.REFUSALS[i % len(contrast_unsafe.REFUSALS)]
         out.append(ResponseExample(goal, refusal, 0, "contrast_refusal", 1.5))
-    for i, goal in enumerate(goals[900:1500]):
-        template = contrast_unsafe.COMPLIANT_TEMPLATES[i % len(contrast_unsafe.COMPLIANT_TEMPLATES)]
-        action = goal[0].lower() + goal[1:].rstrip(".?!")
-        out.append(ResponseExample(goal, template.format(goal=action), 1, "contrast_compliant", 1.0))
+    out += _template_answers(goals[900:1500], contrast_unsafe.COMPLIANT_TEMPLATES, 1, "contrast_compliant")
     for prompt, answer in contrast_unsafe.BENIGN_ANSWERS:
         out.append(ResponseExample(prompt, answer, 0, "contrast_benign_answer", 3.0))
     for line in (data_dir / "alpaca_benign" / "seed_tasks.jsonl").read_text().splitlines():
@@ -269,12 +278,8 @@ def response_examples(
         # Appended last so every earlier example keeps its place in the calibration split's draws.
         alpaca = json.loads((data_dir / "alpaca_benign" / "alpaca.json").read_text())
         requests = _sample([a["instruction"] for a in alpaca], 600, random.Random(seed + 11))
-        for i, request in enumerate(requests):
-            template = contrast_unsafe.BENIGN_COMPLIANT_TEMPLATES[
-                i % len(contrast_unsafe.BENIGN_COMPLIANT_TEMPLATES)
-            ]
-            action = request[0].lower() + request[1:].rstrip(".?!")
-            out.append(ResponseExample(request, template.format(goal=action), 0, "contrast_benign_compliant"))
+        templates = contrast_unsafe.BENIGN_COMPLIANT_TEMPLATES
+        out += _template_answers(requests, templates, 0, "contrast_benign_compliant")
     if decontaminate:
         # A response pair whose request is an evaluation prompt would teach that prompt's context.
         held_for_evaluation = evaluation_prompts(data_dir)

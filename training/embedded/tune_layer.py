@@ -10,6 +10,7 @@ response heads (their semantic space), and runs this tuned copy beside them on t
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 
@@ -43,20 +44,7 @@ def collect_states(
     return out
 
 
-_LAYER_PARAMS = (
-    "qkv_w",
-    "qkv_b",
-    "out_w",
-    "out_b",
-    "ln1_w",
-    "ln1_b",
-    "up_w",
-    "up_b",
-    "down_w",
-    "down_b",
-    "ln2_w",
-    "ln2_b",
-)
+_LAYER_PARAMS = tuple(field.name for field in dataclasses.fields(Layer))
 
 
 class TrainableLayer(nn.Module):
