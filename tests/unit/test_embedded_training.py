@@ -140,6 +140,21 @@ def test_combiner_calibration_split_leaves_held_out_sources_out() -> None:
     assert not derived_goals(calibration_responses(DATA, 0, frozenset({"advbench"}))) & advbench_only
 
 
+@needs_data
+def test_combiner_calibration_split_follows_the_benign_compliant_option() -> None:
+    from training.embedded.train import calibration_responses
+
+    def sources(responses: list) -> set[str]:
+        return {r.source for r in responses}
+
+    assert "contrast_benign_compliant" not in sources(calibration_responses(DATA, 0))
+    with_option = calibration_responses(DATA, 0, benign_compliant=True)
+    assert "contrast_benign_compliant" in sources(with_option)
+    # Appended last: the pairs drawn before them fall into the split exactly as without the option.
+    plain = calibration_responses(DATA, 0)
+    assert [r for r in with_option if r.source != "contrast_benign_compliant"] == plain
+
+
 @pytest.mark.parametrize("top_layers", [1, 2])
 def test_trainable_top_layers_match_the_onnx_layers_the_guard_runs(top_layers: int) -> None:
     # Training runs the top layers in torch, the shipped guard in onnxruntime: the two must agree,

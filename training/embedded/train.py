@@ -335,7 +335,9 @@ def main() -> None:
     }
     holdout = frozenset(s for s in args.holdout.split(",") if s)
     if args.combiner_only:
-        calib = calibration_responses(args.data_dir, args.seed, holdout, **source_options)
+        calib = calibration_responses(
+            args.data_dir, args.seed, holdout, args.benign_compliant, **source_options
+        )
         fit_response_combiner(args.out, calib)
         return
     torch.set_num_threads(2)
@@ -619,18 +621,23 @@ def typographic_examples(
 
 
 def calibration_responses(
-    data_dir: Path, seed: int, holdout: frozenset[str] = frozenset(), **source_options: Any
+    data_dir: Path,
+    seed: int,
+    holdout: frozenset[str] = frozenset(),
+    benign_compliant: bool = False,
+    **source_options: Any,
 ) -> list[ResponseExample]:
     """The response calibration split exactly as ``main`` draws it (same sources, same random draws).
 
-    ``holdout`` and ``source_options`` (``prompt_examples``' keyword options) as ``main`` used them.
+    ``holdout``, ``benign_compliant`` and ``source_options`` (``prompt_examples``' keyword options)
+    as ``main`` used them.
     """
     rng = random.Random(seed)
     prompts = [ex for ex in prompt_examples(data_dir, seed, **source_options) if ex.source not in holdout]
     for _ in prompts:
         rng.random()
     goals = [ex.text for ex in prompts if ex.target not in (SAFE, JAILBREAK) and len(ex.text) < 300]
-    responses = response_examples(data_dir, goals, seed)
+    responses = response_examples(data_dir, goals, seed, benign_compliant=benign_compliant)
     return [r for r in responses if rng.random() < 0.15]
 
 
