@@ -176,9 +176,12 @@ def test_trainable_top_layers_match_the_onnx_layers_the_guard_runs(top_layers: i
     assert np.allclose(np.stack(pooled), encoder.encode(texts), atol=2e-3)
 
 
-@pytest.mark.parametrize("top_layers", [1, 2])
-def test_retrained_layers_round_trip_through_the_heads_file(tmp_path: Path, top_layers: int) -> None:
-    # One layer is written in the file's first format (request.layer.*), more as request.layerN.*.
+@pytest.mark.parametrize(("top_layers", "as_difference"), [(1, False), (2, False), (1, True), (2, True)])
+def test_retrained_layers_round_trip_through_the_heads_file(
+    tmp_path: Path, top_layers: int, as_difference: bool
+) -> None:
+    # One layer is written in the file's first format (request.layer.*), more as request.layerN.*;
+    # matrices as float16 copies (the first files) or as int8 differences from MiniLM's layers.
     import torch
 
     from proguard_core.models.embedded import EmbeddedGuard
@@ -189,21 +192,58 @@ def test_retrained_layers_round_trip_through_the_heads_file(tmp_path: Path, top_
     with np.load(WEIGHTS_PATH) as shipped:
         arrays = {k: shipped[k] for k in shipped.files if not k.startswith("request.layer")}
     model = TunedTop(encoder.top_layers)
+    nudge = np.random.default_rng(0).normal(0, 0.005, model.layers[-1].up_w.shape).astype(np.float32)
     with torch.no_grad():
         model.layers[-1].qkv_b.add_(1.0)  # tells the re-trained top layer from MiniLM's own
-    arrays.update(model.export("request"))
+        model.layers[-1].up_w.add_(torch.from_numpy(nudge))  # what fine-tuning does to a matrix
+    arrays.update(model.export("request", base=encoder.top_layers if as_difference else None))
+    assert any(k.endswith(".diff_int8") for k in arrays) == as_difference
     path = tmp_path / "heads.npz"
     np.savez(path, **arrays)
     heads = Heads.load(path)
     loaded = heads.request_layers
     assert len(loaded) == top_layers
     assert np.allclose(loaded[-1].qkv_b, encoder.top_layers[-1].qkv_b + 1.0, atol=1e-2)
+    expected_up = encoder.top_layers[-1].up_w + nudge
+    # int8 steps of the largest change per column are finer than float16 steps of the weights.
+    assert np.abs(loaded[-1].up_w - expected_up).max() < (1e-4 if as_difference else 1e-3)
     if top_layers > 1:
         assert np.allclose(loaded[0].qkv_b, encoder.top_layers[0].qkv_b, atol=1e-2)
+        assert np.abs(loaded[0].down_w - encoder.top_layers[0].down_w).max() < 1e-3
     # The guard cuts MiniLM's trunk where the file's layers start.
     guard = EmbeddedGuard(heads=heads, ocr=False, nsfw=False)
     assert len(guard.encoder.top_layers) == top_layers
     assert 0.0 <= guard.score_requests(["How do I bake bread?"])[0].prob <= 1.0
+
+
+def test_quantized_difference_error_is_half_a_step_and_unchanged_columns_stay_exact() -> None:
+    from proguard_core.models.embedded.heads import dequantize_difference, quantize_difference
+
+    rng = np.random.default_rng(1)
+    base = rng.normal(0, 0.05, (384, 64)).astype(np.float32)
+    tuned = base + rng.normal(0, 0.003, base.shape).astype(np.float32)
+    tuned[:, 5] = base[:, 5]  # a column fine-tuning left alone has a zero scale
+    diff, scale = quantize_difference(tuned, base)
+    assert diff.dtype == np.int8 and scale.shape == (64,) and scale[5] == 0
+    restored = dequantize_difference(base, diff, scale)
+    assert np.all(np.abs(restored - tuned) <= scale / 2 + 1e-7)
+    assert np.array_equal(restored[:, 5], tuned[:, 5])
+
+
+def test_heads_file_with_broken_layers_is_a_typed_error(tmp_path: Path) -> None:
+    from proguard_core.errors import InputError
+    from proguard_core.models.embedded.heads import WEIGHTS_PATH, Heads
+
+    with np.load(WEIGHTS_PATH) as shipped:
+        arrays = {k: shipped[k] for k in shipped.files}
+    gap = {k.replace("request.layer1.", "request.layer2."): v for k, v in arrays.items()}
+    np.savez(tmp_path / "gap.npz", **gap)
+    with pytest.raises(InputError, match="numbered"):
+        Heads.load(tmp_path / "gap.npz")
+    partial = {k: v for k, v in arrays.items() if not k.startswith("request.layer0.ln1_w")}
+    np.savez(tmp_path / "partial.npz", **partial)
+    with pytest.raises(InputError, match="ln1_w"):
+        Heads.load(tmp_path / "partial.npz")
 
 
 def test_encoder_rejects_a_top_that_leaves_no_trunk() -> None:
@@ -230,3 +270,12 @@ def test_benign_compliant_pairs_are_safe_and_appended_after_every_other_pair() -
     assert all(
         ex.response.split()[0] in ("Sure,", "Absolutely!", "Here's", "Of", "Okay,", "Great") for ex in added
     )
+
+
+def test_training_caches_follow_xdg_cache_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from training.embedded.paths import cache_dir
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache_dir() == tmp_path / "proguard"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert cache_dir() == Path.home() / ".cache" / "proguard"

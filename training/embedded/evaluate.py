@@ -3,8 +3,8 @@
     python -m training.embedded.evaluate [--data-dir ../shared/benchmarks] [--figstep-limit N] [--weights F]
 
 Prints one line per target. OCR of the FigStep images is cached because it dominates the
-run time (about 0.6 s per image): ~/.cache/proguard/figstep_ocr.json holds only OCR text, never labels
-or scores.
+run time (about 0.6 s per image): ``figstep_ocr.json`` in ``paths.cache_dir()`` holds only OCR
+text, never labels or scores.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ import numpy as np
 
 from proguard_core.models.embedded.heads import Heads
 from proguard_core.models.embedded.model import NSFW_THRESHOLD, EmbeddedGuard
+from training.embedded.paths import DEFAULT_DATA_DIR, cache_dir
 
 csv.field_size_limit(10_000_000)
-REPO = Path(__file__).resolve().parents[2]
 
 
 def f1(pred: np.ndarray, y: np.ndarray) -> float:
@@ -88,7 +88,7 @@ def jailbreakbench(guard: EmbeddedGuard, data: Path) -> dict[str, float]:
 def figstep(guard: EmbeddedGuard, data: Path, limit: int | None) -> dict[str, float]:
     from PIL import Image
 
-    cache_path = Path.home() / ".cache" / "proguard" / "figstep_ocr.json"
+    cache_path = cache_dir() / "figstep_ocr.json"
     cache_path.parent.mkdir(parents=True, exist_ok=True)
     cache: dict[str, str] = json.loads(cache_path.read_text()) if cache_path.exists() else {}
     paths = sorted((data / "figstep" / "images" / "SafeBench").glob("*.png"))[:limit]
@@ -118,7 +118,7 @@ def figstep(guard: EmbeddedGuard, data: Path, limit: int | None) -> dict[str, fl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "benchmarks")
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--figstep-limit", type=int, default=None)
     parser.add_argument("--skip", nargs="*", default=[])
     parser.add_argument("--weights", type=Path, default=None, help="heads file (default: the shipped one)")

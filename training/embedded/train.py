@@ -31,13 +31,13 @@ from training.embedded import contrast_unsafe
 from training.embedded.attack_shapes import contextual_text, typographic_texts
 from training.embedded.copyright_works import copyright_examples
 from training.embedded.label_map import ALL_SUBCATEGORIES, ANY, JAILBREAK, SAFE
+from training.embedded.paths import DEFAULT_DATA_DIR, REPO, cache_dir
 from training.embedded.risk_vocabulary import RISK_NAMES
 from training.embedded.second_author_checks import SECOND_AUTHOR_SAFE, SECOND_AUTHOR_UNSAFE
 from training.embedded.selection_checks import MILDLY_WORDED_HARMFUL, PLAINLY_HARMFUL, SCARY_BUT_SAFE
 from training.embedded.sources import PromptExample, ResponseExample, prompt_examples, response_examples
 from training.embedded.tune_layer import collect_states, predict_tuned, train_tuned, weighted_step
 
-REPO = Path(__file__).resolve().parents[2]
 WEIGHTS = REPO / "proguard_core" / "models" / "embedded" / "weights" / "heads.npz"
 
 # Training-data options, all on for the shipped weights; each has a --no- form.
@@ -251,10 +251,8 @@ def export(model: nn.Sequential, prefix: str) -> dict[str, np.ndarray]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "benchmarks")
-    parser.add_argument(
-        "--cache", type=Path, default=Path.home() / ".cache" / "proguard" / "embedded_train_embeddings.npz"
-    )
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--cache", type=Path, default=cache_dir() / "embedded_train_embeddings.npz")
     parser.add_argument("--no-cache", action="store_true")
     parser.add_argument("--out", type=Path, default=WEIGHTS)
     parser.add_argument("--seed", type=int, default=0)
@@ -493,7 +491,11 @@ def main() -> None:
         },
         "training_seconds": round(time.time() - started, 1),
     }
-    arrays = {**tuned.export("request"), **export(category, "category"), **export(response, "response")}
+    arrays = {
+        **tuned.export("request", base=encoder.top_layers),
+        **export(category, "category"),
+        **export(response, "response"),
+    }
     arrays["risk_name_emb"] = name_emb.astype(np.float16)
     arrays["category_centroids"] = centroids.astype(np.float16)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -552,9 +554,17 @@ def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample
     selection["second_author:safe"] = rate(flagged(SECOND_AUTHOR_SAFE))
     selection["second_author:unsafe"] = rate(flagged(SECOND_AUTHOR_UNSAFE))
     vl = json.loads((data_dir / "vlguard" / "test.json").read_text())
+    # Answers to safe instructions only: VLGuard's other answers are refusals naming the harm, which
+    # the head flags on their own (92% of them), so a harmful tail after one measured nothing.
     contexts = sorted(
-        {p["response"] for item in vl for p in item["instr-resp"] if len(p.get("response", "")) > 400}
+        {
+            p["response"]
+            for item in vl
+            for p in item["instr-resp"]
+            if "safe_instruction" in p and len(p.get("response", "")) > 400
+        }
     )
+    selection["contexts_alone:safe"] = rate(flagged(contexts))
     rng = random.Random(0)
     for source in sorted({ex.source for ex in held_out}):
         safe = [e.text for e in held_out if e.source == source and e.target == SAFE]

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from proguard_core.models.embedded.encoder import Layer, MiniLMEncoder
+from proguard_core.models.embedded.heads import layer_arrays
 
 
 def collect_states(
@@ -89,14 +90,14 @@ class TunedTop(nn.Module):
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.head(self.pooled(x, mask))[:, 0]
 
-    def export(self, prefix: str) -> dict[str, np.ndarray]:
-        """Arrays in the heads file's format (``Heads.load`` reads them back)."""
-        out = {}
-        for i, layer in enumerate(self.layers):
-            # One layer keeps the file's first format, so the default command still reproduces it.
-            tag = "layer" if len(self.layers) == 1 else f"layer{i}"
-            for name in _LAYER_PARAMS:
-                out[f"{prefix}.{tag}.{name}"] = getattr(layer, name).detach().numpy().astype(np.float16)
+    def export(self, prefix: str, base: Sequence[Layer] | None = None) -> dict[str, np.ndarray]:
+        """Arrays in the heads file's format (``Heads.load`` reads them back); with ``base``, MiniLM's
+        own layers these started from, the layers are stored as differences from them."""
+        layers = [
+            Layer(**{name: getattr(layer, name).detach().numpy() for name in _LAYER_PARAMS})
+            for layer in self.layers
+        ]
+        out = layer_arrays(prefix, layers, base)
         lin1, lin2 = self.head[1], self.head[4]
         assert isinstance(lin1, nn.Linear) and isinstance(lin2, nn.Linear)
         out[f"{prefix}.w1"] = lin1.weight.detach().numpy().T.astype(np.float16)

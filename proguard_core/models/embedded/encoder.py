@@ -57,6 +57,42 @@ class Layer:
     ln2_b: FloatArray
 
 
+def _layer(get: Callable[[str], FloatArray], index: int) -> Layer:
+    """MiniLM layer ``index`` from its safetensors names, laid out for ``onnx_graph``."""
+    p = f"encoder.layer.{index}."
+
+    def g(name: str) -> FloatArray:
+        return get(p + name)
+
+    qkv = ("query", "key", "value")
+    return Layer(
+        # The three projections fused into one matmul; torch stores weights as (out, in).
+        qkv_w=np.ascontiguousarray(np.concatenate([g(f"attention.self.{n}.weight") for n in qkv]).T),
+        qkv_b=np.concatenate([g(f"attention.self.{n}.bias") for n in qkv]),
+        out_w=np.ascontiguousarray(g("attention.output.dense.weight").T),
+        out_b=g("attention.output.dense.bias"),
+        ln1_w=g("attention.output.LayerNorm.weight"),
+        ln1_b=g("attention.output.LayerNorm.bias"),
+        up_w=np.ascontiguousarray(g("intermediate.dense.weight").T),
+        up_b=g("intermediate.dense.bias"),
+        down_w=np.ascontiguousarray(g("output.dense.weight").T),
+        down_b=g("output.dense.bias"),
+        ln2_w=g("output.LayerNorm.weight"),
+        ln2_b=g("output.LayerNorm.bias"),
+    )
+
+
+def minilm_top_layers(count: int, model_dir: Path | None = None) -> tuple[Layer, ...]:
+    """MiniLM's own top ``count`` layers, bottom first, read without loading the rest of the model."""
+    model_dir = model_dir or minilm_dir()
+    safetensors = require("safetensors", "embedded")
+    n_layers = int(json.loads((model_dir / "config.json").read_text())["num_hidden_layers"])
+    if not isinstance(count, int) or not 1 <= count < n_layers:
+        raise InputError(f"top_layers must be an integer from 1 to {n_layers - 1}, got {count!r}")
+    with safetensors.safe_open(str(model_dir / "model.safetensors"), framework="numpy") as f:
+        return tuple(_layer(f.get_tensor, i) for i in range(n_layers - count, n_layers))
+
+
 class MiniLMEncoder:
     """Mean-pooled, L2-normalised MiniLM embeddings (same numbers as sentence-transformers)."""
 
@@ -77,39 +113,7 @@ class MiniLMEncoder:
         self.tokenizer.no_padding()
         self.tokenizer.no_truncation()
         w: dict[str, FloatArray] = st_numpy.load_file(str(model_dir / "model.safetensors"))
-        layers: list[Layer] = []
-        for i in range(int(cfg["num_hidden_layers"])):
-            p = f"encoder.layer.{i}."
-
-            def g(name: str, p: str = p, w: dict[str, FloatArray] = w) -> FloatArray:
-                return w[p + name]
-
-            qkv_w = np.concatenate(
-                [
-                    g("attention.self.query.weight"),
-                    g("attention.self.key.weight"),
-                    g("attention.self.value.weight"),
-                ]
-            ).T
-            qkv_b = np.concatenate(
-                [g("attention.self.query.bias"), g("attention.self.key.bias"), g("attention.self.value.bias")]
-            )
-            layers.append(
-                Layer(
-                    qkv_w=np.ascontiguousarray(qkv_w),
-                    qkv_b=qkv_b,
-                    out_w=np.ascontiguousarray(g("attention.output.dense.weight").T),
-                    out_b=g("attention.output.dense.bias"),
-                    ln1_w=g("attention.output.LayerNorm.weight"),
-                    ln1_b=g("attention.output.LayerNorm.bias"),
-                    up_w=np.ascontiguousarray(g("intermediate.dense.weight").T),
-                    up_b=g("intermediate.dense.bias"),
-                    down_w=np.ascontiguousarray(g("output.dense.weight").T),
-                    down_b=g("output.dense.bias"),
-                    ln2_w=g("output.LayerNorm.weight"),
-                    ln2_b=g("output.LayerNorm.bias"),
-                )
-            )
+        layers = [_layer(w.__getitem__, i) for i in range(int(cfg["num_hidden_layers"]))]
         if not isinstance(top_layers, int) or not 1 <= top_layers < len(layers):
             raise InputError(f"top_layers must be an integer from 1 to {len(layers) - 1}, got {top_layers!r}")
         self.threads = threads
