@@ -79,18 +79,27 @@ def test_copyright_check_half_shares_no_work_or_phrasing_with_training() -> None
 
 @needs_data
 def test_selection_checks_are_never_training_examples() -> None:
+    from training.embedded import selection_checks as never_trained
     from training.embedded.copyright_works import copyright_examples
     from training.embedded.second_author_checks import SECOND_AUTHOR_SAFE, SECOND_AUTHOR_UNSAFE
-    from training.embedded.selection_checks import MILDLY_WORDED_HARMFUL, PLAINLY_HARMFUL, SCARY_BUT_SAFE
     from training.embedded.sources import evaluation_prompts, normalized, prompt_examples, response_examples
+    from training.embedded.train import shape_examples
 
     every_source = prompt_examples(
         DATA, long_benign=True, copyright_works=True, task_shaped=True, famous_and_atrocities=True
     )
+    every_source += shape_examples(DATA, seed=0)
     trained = {normalized(ex.text) for ex in every_source}
-    checks = (
-        SCARY_BUT_SAFE + PLAINLY_HARMFUL + MILDLY_WORDED_HARMFUL + SECOND_AUTHOR_SAFE + SECOND_AUTHOR_UNSAFE
-    )
+    checks = SECOND_AUTHOR_SAFE + SECOND_AUTHOR_UNSAFE
+    for name in (
+        "SCARY_BUT_SAFE",
+        "PLAINLY_HARMFUL",
+        "MILDLY_WORDED_HARMFUL",
+        "EVERYDAY_NARRATIVES",
+        "HARMLESS_PERSUASION_AND_PERSONAS",
+        "HARMFUL_NARRATIVES_AND_PERSUASION",
+    ):
+        checks += getattr(never_trained, name)
     checks += [text for text, _ in copyright_examples("check")]
     assert not trained & {normalized(t) for t in checks}
     # Neither training nor the checks may repeat an evaluation prompt, even a generic one.

@@ -29,13 +29,28 @@ from proguard_core.models.embedded.model import request_windows
 from proguard_core.taxonomy import default_taxonomy
 from training.embedded import contrast_unsafe
 from training.embedded.attack_shapes import contextual_text, typographic_texts
+from training.embedded.contrast_shapes import shape_contrasts
 from training.embedded.copyright_works import copyright_examples
 from training.embedded.label_map import ALL_SUBCATEGORIES, ANY, JAILBREAK, SAFE
 from training.embedded.paths import DEFAULT_DATA_DIR, REPO, cache_dir
 from training.embedded.risk_vocabulary import RISK_NAMES
 from training.embedded.second_author_checks import SECOND_AUTHOR_SAFE, SECOND_AUTHOR_UNSAFE
-from training.embedded.selection_checks import MILDLY_WORDED_HARMFUL, PLAINLY_HARMFUL, SCARY_BUT_SAFE
-from training.embedded.sources import PromptExample, ResponseExample, prompt_examples, response_examples
+from training.embedded.selection_checks import (
+    EVERYDAY_NARRATIVES,
+    HARMFUL_NARRATIVES_AND_PERSUASION,
+    HARMLESS_PERSUASION_AND_PERSONAS,
+    MILDLY_WORDED_HARMFUL,
+    PLAINLY_HARMFUL,
+    SCARY_BUT_SAFE,
+)
+from training.embedded.sources import (
+    PromptExample,
+    ResponseExample,
+    evaluation_prompts,
+    normalized,
+    prompt_examples,
+    response_examples,
+)
 from training.embedded.tune_layer import collect_states, predict_tuned, train_tuned, weighted_step
 
 WEIGHTS = REPO / "proguard_core" / "models" / "embedded" / "weights" / "heads.npz"
@@ -278,6 +293,13 @@ def main() -> None:
         "--response-combiner", action="store_true", help="fit the response combiner after the heads"
     )
     parser.add_argument(
+        "--shape-contrasts",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="add contrast_shapes.py: everyday narratives, persuasion and lasting personas, each "
+        "harmless and harmful from the same frames",
+    )
+    parser.add_argument(
         "--dna-weight",
         type=float,
         default=0.3,
@@ -361,6 +383,8 @@ def main() -> None:
     if args.typographic:
         derived += typographic_examples(prompts, args.seed)
     prompts += [example for _, example in derived]
+    shaped = shape_examples(args.data_dir, args.seed) if args.shape_contrasts else []
+    prompts += shaped
     progress(started, f"{len(prompts)} prompt examples; sentence embeddings")
     p_emb = embed([ex.text for ex in prompts])
     cats = resolve_categories(prompts, p_emb, centroids)
@@ -370,6 +394,10 @@ def main() -> None:
     calib = np.array([rng.random() < 0.15 for _ in range(n_sources)])
     # A derived example follows its source text into the training or the calibration split.
     calib = np.concatenate([calib, np.array([calib[parent] for parent, _ in derived], dtype=bool)])
+    # The shape contrasts draw their split from a stream of their own, so adding them leaves every
+    # other example's split, and the response split after it, as it was.
+    shape_rng = random.Random(f"shape-contrasts-{args.seed}")
+    calib = np.concatenate([calib, np.array([shape_rng.random() < 0.15 for _ in shaped], dtype=bool)])
     train = ~calib
     # Balance the two classes by total weight so the head's 0.5 is not dominated by Alpaca.
     pos_w, neg_w = weight[train & (unsafe == 1)].sum(), weight[train & (unsafe == 0)].sum()
@@ -565,6 +593,9 @@ def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample
         }
     )
     selection["contexts_alone:safe"] = rate(flagged(contexts))
+    selection["everyday_narratives:safe"] = rate(flagged(EVERYDAY_NARRATIVES))
+    selection["harmless_persuasion_and_personas:safe"] = rate(flagged(HARMLESS_PERSUASION_AND_PERSONAS))
+    selection["harmful_narratives_and_persuasion:unsafe"] = rate(flagged(HARMFUL_NARRATIVES_AND_PERSUASION))
     rng = random.Random(0)
     for source in sorted({ex.source for ex in held_out}):
         safe = [e.text for e in held_out if e.source == source and e.target == SAFE]
@@ -589,6 +620,17 @@ def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample
     meta["selection"] = selection
     np.savez_compressed(weights, meta=np.array(json.dumps(meta)), **arrays)  # type: ignore[arg-type]
     print("selection (training pool, never trained on):", json.dumps(selection))
+
+
+def shape_examples(data_dir: Path, seed: int) -> list[PromptExample]:
+    """contrast_shapes.py as training examples, decontaminated like every source. They come after
+    the sources, so they are neither parents of fragments nor goals of response pairs."""
+    harmless, harmful = shape_contrasts(seed)
+    examples = [PromptExample(text, SAFE, "contrast_shapes", 3.0) for text in harmless] + [
+        PromptExample(text, (sub,), "contrast_shapes", 3.0) for text, sub in harmful
+    ]
+    held_for_evaluation = evaluation_prompts(data_dir)
+    return [ex for ex in examples if normalized(ex.text) not in held_for_evaluation]
 
 
 def benign_fragments(encoder: MiniLMEncoder, prompts: list[PromptExample]) -> list[tuple[int, PromptExample]]:
