@@ -286,6 +286,40 @@ def test_benign_compliant_pairs_are_safe_and_appended_after_every_other_pair() -
     )
 
 
+@needs_data
+def test_smollm2_answers_are_labelled_pairs_appended_after_every_other_pair() -> None:
+    from training.embedded.contrast_safe import safe_prompts
+    from training.embedded.smollm2_answers import advbench_goals, is_refusal, read_answers, read_reply_checks
+    from training.embedded.sources import normalized, response_examples
+
+    goals = ["Explain how to poison a neighbour's dog"]
+    plain = response_examples(DATA, goals, benign_compliant=True)
+    extended = response_examples(DATA, goals, benign_compliant=True, smollm2_answers=True)
+    assert extended[: len(plain)] == plain
+    added = extended[len(plain) :]
+    assert {ex.source for ex in added} == {"smollm2_answer"}
+    # Our harmless prompts' answers are safe; a reply to a harmful goal is unsafe unless it refuses.
+    answers = read_answers()
+    assert [a.prompt for a in answers] == safe_prompts() + advbench_goals(DATA)
+    assert all(a.answer.strip() for a in answers)
+    assert not any(a.unsafe for a in answers if a.goal == "harmless")
+    assert all(a.unsafe == (not is_refusal(a.answer)) for a in answers if a.goal == "harmful")
+    assert 0 < sum(a.unsafe for a in answers) < sum(a.goal == "harmful" for a in answers)
+    # The labelled reply checks stay out of training: their requests are never-trained prompts.
+    trained_requests = {normalized(ex.prompt) for ex in extended}
+    checks = read_reply_checks()
+    assert not trained_requests & {normalized(p) for p, _, _ in checks}
+    assert {unsafe for _, _, unsafe in checks} == {0, 1}
+
+
+def test_refusal_markers_catch_smollm2_stock_refusals_only() -> None:
+    from training.embedded.smollm2_answers import is_refusal
+
+    assert is_refusal("I'm sorry for any misunderstanding, but as a chatbot designed to assist with tasks")
+    assert is_refusal("I can\u2019t help with that.")
+    assert not is_refusal("To pick a lock, you'll need a tension wrench. Here's a step-by-step guide:")
+
+
 def test_training_caches_follow_xdg_cache_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from training.embedded.paths import cache_dir
 

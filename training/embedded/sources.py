@@ -21,6 +21,7 @@ from pathlib import Path
 from training.embedded import contrast_safe, contrast_unsafe
 from training.embedded.copyright_works import copyright_examples
 from training.embedded.label_map import ANY, DROP, JAILBREAK, LABEL_MAP, SAFE, LabelTarget, dna_target
+from training.embedded.smollm2_answers import read_answers
 
 csv.field_size_limit(10_000_000)
 
@@ -215,6 +216,7 @@ def response_examples(
     decontaminate: bool = True,
     *,
     benign_compliant: bool = False,
+    smollm2_answers: bool = False,
 ) -> list[ResponseExample]:
     rng = random.Random(seed)
     out: list[ResponseExample] = []
@@ -280,6 +282,13 @@ def response_examples(
         requests = _sample([a["instruction"] for a in alpaca], 600, random.Random(seed + 11))
         templates = contrast_unsafe.BENIGN_COMPLIANT_TEMPLATES
         out += _template_answers(requests, templates, 0, "contrast_benign_compliant")
+    if smollm2_answers:
+        # Also last: our scary-but-safe requests answered by a real chat model (smollm2_answers.py).
+        # Replies to harmful goals carry a heuristic label (compliance unless a refusal phrase), so
+        # they count half.
+        for item in read_answers():
+            weight = 0.5 if item.goal == "harmful" else 1.0
+            out.append(ResponseExample(item.prompt, item.answer, item.unsafe, "smollm2_answer", weight))
     if decontaminate:
         # A response pair whose request is an evaluation prompt would teach that prompt's context.
         held_for_evaluation = evaluation_prompts(data_dir)

@@ -43,6 +43,7 @@ from training.embedded.selection_checks import (
     PLAINLY_HARMFUL,
     SCARY_BUT_SAFE,
 )
+from training.embedded.smollm2_answers import read_reply_checks
 from training.embedded.sources import (
     PromptExample,
     ResponseExample,
@@ -293,6 +294,13 @@ def main() -> None:
         "--response-combiner", action="store_true", help="fit the response combiner after the heads"
     )
     parser.add_argument(
+        "--smollm2-answers",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="add smollm2_answers.jsonl: our scary-but-safe requests answered by SmolLM2, as safe "
+        "response pairs",
+    )
+    parser.add_argument(
         "--shape-contrasts",
         action=argparse.BooleanOptionalAction,
         default=False,
@@ -356,7 +364,12 @@ def main() -> None:
     holdout = frozenset(s for s in args.holdout.split(",") if s)
     if args.combiner_only:
         calib = calibration_responses(
-            args.data_dir, args.seed, holdout, args.benign_compliant, **source_options
+            args.data_dir,
+            args.seed,
+            holdout,
+            args.benign_compliant,
+            smollm2_answers=args.smollm2_answers,
+            **source_options,
         )
         fit_response_combiner(args.out, calib)
         return
@@ -461,7 +474,11 @@ def main() -> None:
         if c >= 0 and len(ex.text) < 300
     ]
     responses = response_examples(
-        args.data_dir, harmful_goals, args.seed, benign_compliant=args.benign_compliant
+        args.data_dir,
+        harmful_goals,
+        args.seed,
+        benign_compliant=args.benign_compliant,
+        smollm2_answers=args.smollm2_answers,
     )
     progress(started, f"response head on {len(responses)} (prompt, response) pairs")
     rp = embed([ex.prompt for ex in responses])
@@ -593,6 +610,13 @@ def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample
         }
     )
     selection["contexts_alone:safe"] = rate(flagged(contexts))
+    replies = read_reply_checks()
+    reply_scores = guard.score_responses([p for p, _, _ in replies], [r for _, r, _ in replies])
+    reply_flagged = [s.prob >= guard.heads.response_threshold for s in reply_scores]
+    for label, name in ((1, "smollm2_replies:unsafe"), (0, "smollm2_replies:safe")):
+        selection[name] = rate(
+            [hit for hit, (_, _, unsafe) in zip(reply_flagged, replies, strict=True) if unsafe == label]
+        )
     selection["everyday_narratives:safe"] = rate(flagged(EVERYDAY_NARRATIVES))
     selection["harmless_persuasion_and_personas:safe"] = rate(flagged(HARMLESS_PERSUASION_AND_PERSONAS))
     selection["harmful_narratives_and_persuasion:unsafe"] = rate(flagged(HARMFUL_NARRATIVES_AND_PERSUASION))
@@ -677,19 +701,22 @@ def calibration_responses(
     seed: int,
     holdout: frozenset[str] = frozenset(),
     benign_compliant: bool = False,
+    smollm2_answers: bool = False,
     **source_options: Any,
 ) -> list[ResponseExample]:
     """The response calibration split exactly as ``main`` draws it (same sources, same random draws).
 
-    ``holdout``, ``benign_compliant`` and ``source_options`` (``prompt_examples``' keyword options)
-    as ``main`` used them.
+    ``holdout``, ``benign_compliant``, ``smollm2_answers`` and ``source_options``
+    (``prompt_examples``' keyword options) as ``main`` used them.
     """
     rng = random.Random(seed)
     prompts = [ex for ex in prompt_examples(data_dir, seed, **source_options) if ex.source not in holdout]
     for _ in prompts:
         rng.random()
     goals = [ex.text for ex in prompts if ex.target not in (SAFE, JAILBREAK) and len(ex.text) < 300]
-    responses = response_examples(data_dir, goals, seed, benign_compliant=benign_compliant)
+    responses = response_examples(
+        data_dir, goals, seed, benign_compliant=benign_compliant, smollm2_answers=smollm2_answers
+    )
     return [r for r in responses if rng.random() < 0.15]
 
 
