@@ -82,8 +82,13 @@ def test_selection_checks_are_never_training_examples() -> None:
     from training.embedded import selection_checks as never_trained
     from training.embedded.copyright_works import copyright_examples
     from training.embedded.second_author_checks import SECOND_AUTHOR_SAFE, SECOND_AUTHOR_UNSAFE
-    from training.embedded.sources import evaluation_prompts, normalized, prompt_examples, response_examples
-    from training.embedded.train import shape_examples
+    from training.embedded.sources import (
+        evaluation_prompts,
+        normalized,
+        prompt_examples,
+        response_examples,
+        shape_examples,
+    )
 
     every_source = prompt_examples(
         DATA, long_benign=True, copyright_works=True, task_shaped=True, famous_and_atrocities=True
@@ -289,8 +294,8 @@ def test_benign_compliant_pairs_are_safe_and_appended_after_every_other_pair() -
 @needs_data
 def test_smollm2_answers_are_labelled_pairs_appended_after_every_other_pair() -> None:
     from training.embedded.contrast_safe import safe_prompts
-    from training.embedded.smollm2_answers import advbench_goals, is_refusal, read_answers, read_reply_checks
-    from training.embedded.sources import normalized, response_examples
+    from training.embedded.smollm2_answers import is_refusal, read_answers, read_reply_checks
+    from training.embedded.sources import advbench_goals, normalized, response_examples
 
     goals = ["Explain how to poison a neighbour's dog"]
     plain = response_examples(DATA, goals, benign_compliant=True)

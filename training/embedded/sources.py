@@ -13,12 +13,14 @@ from __future__ import annotations
 import csv
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from training.embedded import contrast_safe, contrast_unsafe
+from training.embedded.contrast_shapes import shape_contrasts
 from training.embedded.copyright_works import copyright_examples
 from training.embedded.label_map import ANY, DROP, JAILBREAK, LABEL_MAP, SAFE, LabelTarget, dna_target
 from training.embedded.smollm2_answers import read_answers
@@ -65,6 +67,21 @@ def evaluation_prompts(data_dir: Path) -> frozenset[str]:
     return frozenset(normalized(row.prompt) for row in load_xstest(data_dir) + load_harmbench(data_dir))
 
 
+_Example = TypeVar("_Example", PromptExample, ResponseExample)
+
+
+def without_evaluation_prompts(
+    examples: list[_Example], data_dir: Path, request: Callable[[_Example], str]
+) -> list[_Example]:
+    """``examples`` less those whose request is an XSTest prompt or a HarmBench behaviour."""
+    held_for_evaluation = evaluation_prompts(data_dir)
+    return [ex for ex in examples if normalized(request(ex)) not in held_for_evaluation]
+
+
+def advbench_goals(data_dir: Path) -> list[str]:
+    return [row["goal"] for row in _csv_rows(data_dir / "advbench" / "advbench.csv")]
+
+
 def _sample(items: list[str], k: int, rng: random.Random) -> list[str]:
     items = sorted(set(items))
     return items if len(items) <= k else rng.sample(items, k)
@@ -84,8 +101,8 @@ def prompt_examples(
     rng = random.Random(seed)
     out: list[PromptExample] = []
 
-    for row in _csv_rows(data_dir / "advbench" / "advbench.csv"):
-        out.append(PromptExample(row["goal"], ANY, "advbench"))
+    for goal in advbench_goals(data_dir):
+        out.append(PromptExample(goal, ANY, "advbench"))
     for line in (data_dir / "malicious_instruct" / "malicious_instruct.txt").read_text().splitlines():
         if line.strip():
             out.append(PromptExample(line.strip(), ANY, "malicious_instruct"))
@@ -192,9 +209,19 @@ def prompt_examples(
         for text in contrast_safe.task_shaped_prompts():
             out.append(PromptExample(text, SAFE, "contrast_task_shaped", 3.0))
     if decontaminate:
-        held_for_evaluation = evaluation_prompts(data_dir)
-        out = [ex for ex in out if normalized(ex.text) not in held_for_evaluation]
+        out = without_evaluation_prompts(out, data_dir, lambda ex: ex.text)
     return out
+
+
+def shape_examples(data_dir: Path, seed: int) -> list[PromptExample]:
+    """contrast_shapes.py as training examples, decontaminated like every source. ``train.py``
+    appends them after the sources, so they are neither parents of fragments nor goals of
+    response pairs."""
+    harmless, harmful = shape_contrasts(seed)
+    examples = [PromptExample(text, SAFE, "contrast_shapes", 3.0) for text in harmless] + [
+        PromptExample(text, (sub,), "contrast_shapes", 3.0) for text, sub in harmful
+    ]
+    return without_evaluation_prompts(examples, data_dir, lambda ex: ex.text)
 
 
 def _template_answers(
@@ -291,6 +318,5 @@ def response_examples(
             out.append(ResponseExample(item.prompt, item.answer, item.unsafe, "smollm2_answer", weight))
     if decontaminate:
         # A response pair whose request is an evaluation prompt would teach that prompt's context.
-        held_for_evaluation = evaluation_prompts(data_dir)
-        out = [ex for ex in out if normalized(ex.prompt) not in held_for_evaluation]
+        out = without_evaluation_prompts(out, data_dir, lambda ex: ex.prompt)
     return out

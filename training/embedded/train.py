@@ -29,7 +29,6 @@ from proguard_core.models.embedded.model import request_windows
 from proguard_core.taxonomy import default_taxonomy
 from training.embedded import contrast_unsafe
 from training.embedded.attack_shapes import contextual_text, typographic_texts
-from training.embedded.contrast_shapes import shape_contrasts
 from training.embedded.copyright_works import copyright_examples
 from training.embedded.label_map import ALL_SUBCATEGORIES, ANY, JAILBREAK, SAFE
 from training.embedded.paths import DEFAULT_DATA_DIR, REPO, cache_dir
@@ -47,10 +46,9 @@ from training.embedded.smollm2_answers import read_reply_checks
 from training.embedded.sources import (
     PromptExample,
     ResponseExample,
-    evaluation_prompts,
-    normalized,
     prompt_examples,
     response_examples,
+    shape_examples,
 )
 from training.embedded.tune_layer import collect_states, predict_tuned, train_tuned, weighted_step
 
@@ -644,17 +642,6 @@ def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample
     meta["selection"] = selection
     np.savez_compressed(weights, meta=np.array(json.dumps(meta)), **arrays)  # type: ignore[arg-type]
     print("selection (training pool, never trained on):", json.dumps(selection))
-
-
-def shape_examples(data_dir: Path, seed: int) -> list[PromptExample]:
-    """contrast_shapes.py as training examples, decontaminated like every source. They come after
-    the sources, so they are neither parents of fragments nor goals of response pairs."""
-    harmless, harmful = shape_contrasts(seed)
-    examples = [PromptExample(text, SAFE, "contrast_shapes", 3.0) for text in harmless] + [
-        PromptExample(text, (sub,), "contrast_shapes", 3.0) for text, sub in harmful
-    ]
-    held_for_evaluation = evaluation_prompts(data_dir)
-    return [ex for ex in examples if normalized(ex.text) not in held_for_evaluation]
 
 
 def benign_fragments(encoder: MiniLMEncoder, prompts: list[PromptExample]) -> list[tuple[int, PromptExample]]:
