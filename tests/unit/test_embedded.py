@@ -136,7 +136,8 @@ def test_refusal_is_a_safe_response(guard: EmbeddedGuard) -> None:
 
 @pytest.mark.xfail(
     reason="known weakness: the shipped response head misses compliant answers that are harmful content "
-    "(an email) rather than instructions; train.py's response combiner addresses it once retrained",
+    "(an email) rather than instructions; the response combiner and factored scores tried for it failed "
+    "their gates (DATA_CARD.md)",
     strict=False,
 )
 def test_compliant_harmful_response_is_unsafe(guard: EmbeddedGuard) -> None:

@@ -224,6 +224,19 @@ def shape_examples(data_dir: Path, seed: int) -> list[PromptExample]:
     return without_evaluation_prompts(examples, data_dir, lambda ex: ex.text)
 
 
+def wider_benign_examples(data_dir: Path, seed: int, count: int = 6000) -> list[PromptExample]:
+    """More of Alpaca's ordinary instructions (the sources use 2,500 of its 31,323): ``train.py``
+    appends them after everything else, like ``shape_examples``."""
+    alpaca = sorted(
+        {a["instruction"] for a in json.loads((data_dir / "alpaca_benign" / "alpaca.json").read_text())}
+    )
+    already = {ex.text for ex in prompt_examples(data_dir, seed) if ex.source == "alpaca_benign"}
+    rest = [text for text in alpaca if text not in already]
+    picked = random.Random(f"wider-benign-{seed}").sample(rest, min(count, len(rest)))
+    examples = [PromptExample(text, SAFE, "alpaca_wider", 1.0) for text in picked]
+    return without_evaluation_prompts(examples, data_dir, lambda ex: ex.text)
+
+
 def _template_answers(
     requests: list[str], templates: list[str], unsafe: int, source: str
 ) -> list[ResponseExample]:

@@ -37,6 +37,7 @@ from training.embedded.second_author_checks import SECOND_AUTHOR_SAFE, SECOND_AU
 from training.embedded.selection_checks import (
     EVERYDAY_NARRATIVES,
     HARMFUL_NARRATIVES_AND_PERSUASION,
+    HARMFUL_REPLIES_TO_INNOCUOUS_PROMPTS,
     HARMLESS_PERSUASION_AND_PERSONAS,
     MILDLY_WORDED_HARMFUL,
     PLAINLY_HARMFUL,
@@ -49,6 +50,7 @@ from training.embedded.sources import (
     prompt_examples,
     response_examples,
     shape_examples,
+    wider_benign_examples,
 )
 from training.embedded.tune_layer import collect_states, predict_tuned, train_tuned, weighted_step
 
@@ -306,6 +308,12 @@ def main() -> None:
         "harmless and harmful from the same frames",
     )
     parser.add_argument(
+        "--wider-benign",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="add 6,000 more of Alpaca's instructions (the sources use 2,500) as safe requests",
+    )
+    parser.add_argument(
         "--dna-weight",
         type=float,
         default=0.3,
@@ -361,7 +369,7 @@ def main() -> None:
     }
     holdout = frozenset(s for s in args.holdout.split(",") if s)
     if args.combiner_only:
-        calib = calibration_responses(
+        calibration_pairs = calibration_responses(
             args.data_dir,
             args.seed,
             holdout,
@@ -369,7 +377,7 @@ def main() -> None:
             smollm2_answers=args.smollm2_answers,
             **source_options,
         )
-        fit_response_combiner(args.out, calib)
+        fit_response_combiner(args.out, calibration_pairs)
         return
     torch.set_num_threads(2)
     started = time.time()
@@ -396,6 +404,8 @@ def main() -> None:
     prompts += [example for _, example in derived]
     shaped = shape_examples(args.data_dir, args.seed) if args.shape_contrasts else []
     prompts += shaped
+    wider = wider_benign_examples(args.data_dir, args.seed) if args.wider_benign else []
+    prompts += wider
     progress(started, f"{len(prompts)} prompt examples; sentence embeddings")
     p_emb = embed([ex.text for ex in prompts])
     cats = resolve_categories(prompts, p_emb, centroids)
@@ -409,6 +419,8 @@ def main() -> None:
     # other example's split, and the response split after it, as it was.
     shape_rng = random.Random(f"shape-contrasts-{args.seed}")
     calib = np.concatenate([calib, np.array([shape_rng.random() < 0.15 for _ in shaped], dtype=bool)])
+    wider_rng = random.Random(f"wider-benign-{args.seed}")
+    calib = np.concatenate([calib, np.array([wider_rng.random() < 0.15 for _ in wider], dtype=bool)])
     train = ~calib
     # Balance the two classes by total weight so the head's 0.5 is not dominated by Alpaca.
     pos_w, neg_w = weight[train & (unsafe == 1)].sum(), weight[train & (unsafe == 0)].sum()
@@ -579,23 +591,34 @@ def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample
     guard = EmbeddedGuard(heads=Heads.load(weights), ocr=False, nsfw=False)
     threshold = guard.heads.request_threshold
 
-    def flagged(texts: list[str]) -> list[bool]:
-        return [s.prob >= threshold for s in guard.score_requests(texts)]
+    scored: dict[str, np.ndarray] = {}
+
+    def flagged(texts: list[str], keep: str = "") -> list[bool]:
+        probs = np.array([s.prob for s in guard.score_requests(texts)])
+        if keep:
+            scored[keep] = probs
+        return list(probs >= threshold)
 
     def rate(hits: list[bool]) -> dict[str, float]:
         return {"n": len(hits), "flagged_pct": round(100 * float(np.mean(hits)), 1)}
 
     lines = (data_dir / "mt_bench" / "mt_bench" / "question.jsonl").read_text().splitlines()
-    selection = {"mt_bench": rate(flagged([json.loads(x)["turns"][0] for x in lines]))}
+    selection: dict[str, Any] = {
+        "mt_bench": rate(flagged([json.loads(x)["turns"][0] for x in lines], "mt_bench"))
+    }
     # Our never-trained checks: the held-out half of copyright_works.py and selection_checks.py.
     check = copyright_examples("check")
-    selection["copyright_check:unsafe"] = rate(flagged([t for t, unsafe in check if unsafe]))
-    selection["copyright_check:safe"] = rate(flagged([t for t, unsafe in check if not unsafe]))
-    selection["scary_but_safe:safe"] = rate(flagged(SCARY_BUT_SAFE))
-    selection["plainly_harmful:unsafe"] = rate(flagged(PLAINLY_HARMFUL))
-    selection["mildly_worded_harmful:unsafe"] = rate(flagged(MILDLY_WORDED_HARMFUL))
-    selection["second_author:safe"] = rate(flagged(SECOND_AUTHOR_SAFE))
-    selection["second_author:unsafe"] = rate(flagged(SECOND_AUTHOR_UNSAFE))
+    selection["copyright_check:unsafe"] = rate(
+        flagged([t for t, unsafe in check if unsafe], "copyright_unsafe")
+    )
+    selection["copyright_check:safe"] = rate(
+        flagged([t for t, unsafe in check if not unsafe], "copyright_safe")
+    )
+    selection["scary_but_safe:safe"] = rate(flagged(SCARY_BUT_SAFE, "scary_but_safe"))
+    selection["plainly_harmful:unsafe"] = rate(flagged(PLAINLY_HARMFUL, "plainly_harmful"))
+    selection["mildly_worded_harmful:unsafe"] = rate(flagged(MILDLY_WORDED_HARMFUL, "mildly_worded"))
+    selection["second_author:safe"] = rate(flagged(SECOND_AUTHOR_SAFE, "second_author_safe"))
+    selection["second_author:unsafe"] = rate(flagged(SECOND_AUTHOR_UNSAFE, "second_author_unsafe"))
     vl = json.loads((data_dir / "vlguard" / "test.json").read_text())
     # Answers to safe instructions only: VLGuard's other answers are refusals naming the harm, which
     # the head flags on their own (92% of them), so a harmful tail after one measured nothing.
@@ -615,9 +638,42 @@ def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample
         selection[name] = rate(
             [hit for hit, (_, _, unsafe) in zip(reply_flagged, replies, strict=True) if unsafe == label]
         )
+    innocuous = HARMFUL_REPLIES_TO_INNOCUOUS_PROMPTS
+    innocuous_scores = guard.score_responses([p for p, _ in innocuous], [r for _, r in innocuous])
+    selection["harmful_replies_to_innocuous_prompts:unsafe"] = rate(
+        [s.prob >= guard.heads.response_threshold for s in innocuous_scores]
+    )
     selection["everyday_narratives:safe"] = rate(flagged(EVERYDAY_NARRATIVES))
     selection["harmless_persuasion_and_personas:safe"] = rate(flagged(HARMLESS_PERSUASION_AND_PERSONAS))
     selection["harmful_narratives_and_persuasion:unsafe"] = rate(flagged(HARMFUL_NARRATIVES_AND_PERSUASION))
+    # Threshold-free: how well the never-trained checks' harmful requests rank above their safe ones.
+    # "pooled" puts the second author's, mildly worded, plainly harmful and copyright requests
+    # against the second author's safe ones, scary-but-safe, the copyright twins and MT-bench.
+    selection["ranking"] = {
+        "second_author_auc": round(auc(scored["second_author_unsafe"], scored["second_author_safe"]), 4),
+        "pooled_auc": round(
+            auc(
+                np.concatenate(
+                    [
+                        scored[k]
+                        for k in (
+                            "second_author_unsafe",
+                            "mildly_worded",
+                            "plainly_harmful",
+                            "copyright_unsafe",
+                        )
+                    ]
+                ),
+                np.concatenate(
+                    [
+                        scored[k]
+                        for k in ("second_author_safe", "scary_but_safe", "copyright_safe", "mt_bench")
+                    ]
+                ),
+            ),
+            4,
+        ),
+    }
     rng = random.Random(0)
     for source in sorted({ex.source for ex in held_out}):
         safe = [e.text for e in held_out if e.source == source and e.target == SAFE]
@@ -642,6 +698,14 @@ def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample
     meta["selection"] = selection
     np.savez_compressed(weights, meta=np.array(json.dumps(meta)), **arrays)  # type: ignore[arg-type]
     print("selection (training pool, never trained on):", json.dumps(selection))
+
+
+def auc(positive: np.ndarray, negative: np.ndarray) -> float:
+    """Chance that a random positive scores above a random negative (ties count half)."""
+    above = (positive[:, None] > negative[None, :]).sum() + 0.5 * (
+        positive[:, None] == negative[None, :]
+    ).sum()
+    return float(above / (len(positive) * len(negative)))
 
 
 def benign_fragments(encoder: MiniLMEncoder, prompts: list[PromptExample]) -> list[tuple[int, PromptExample]]:
@@ -683,15 +747,16 @@ def typographic_examples(
     return out
 
 
-def calibration_responses(
+def response_split(
     data_dir: Path,
     seed: int,
     holdout: frozenset[str] = frozenset(),
     benign_compliant: bool = False,
     smollm2_answers: bool = False,
     **source_options: Any,
-) -> list[ResponseExample]:
-    """The response calibration split exactly as ``main`` draws it (same sources, same random draws).
+) -> tuple[list[ResponseExample], np.ndarray]:
+    """The response pairs and their calibration mask exactly as ``main`` draws them (same sources,
+    same random draws).
 
     ``holdout``, ``benign_compliant``, ``smollm2_answers`` and ``source_options``
     (``prompt_examples``' keyword options) as ``main`` used them.
@@ -704,7 +769,22 @@ def calibration_responses(
     responses = response_examples(
         data_dir, goals, seed, benign_compliant=benign_compliant, smollm2_answers=smollm2_answers
     )
-    return [r for r in responses if rng.random() < 0.15]
+    return responses, np.array([rng.random() < 0.15 for _ in responses])
+
+
+def calibration_responses(
+    data_dir: Path,
+    seed: int,
+    holdout: frozenset[str] = frozenset(),
+    benign_compliant: bool = False,
+    smollm2_answers: bool = False,
+    **source_options: Any,
+) -> list[ResponseExample]:
+    """The response calibration split of ``response_split``."""
+    responses, calib = response_split(
+        data_dir, seed, holdout, benign_compliant, smollm2_answers, **source_options
+    )
+    return [r for r, c in zip(responses, calib, strict=True) if c]
 
 
 def fit_response_combiner(weights: Path, calib: list[ResponseExample]) -> None:

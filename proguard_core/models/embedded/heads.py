@@ -82,6 +82,11 @@ class Heads:
     risk_name_subcategory: tuple[str, ...]
     risk_name_emb: FloatArray
     meta: dict[str, Any]
+    # Optional heads of a factored response score (``meta["response_factored"]``, see
+    # ``EmbeddedGuard.score_responses``): whether a reply goes along with its request (pair
+    # features), and whether a reply declines (its own embedding).
+    comply: MLPHead | None = None
+    decline: MLPHead | None = None
 
     @classmethod
     def load(cls, path: Path = WEIGHTS_PATH) -> Heads:
@@ -100,12 +105,16 @@ class Heads:
             subcategories=tuple(meta["subcategories"]),
             request_threshold=float(meta["request_threshold"]),
             response_threshold=float(
-                meta.get("response_combiner", {}).get("threshold", meta["response_threshold"])
+                meta.get("response_factored", meta.get("response_combiner", {})).get(
+                    "threshold", meta["response_threshold"]
+                )
             ),
             risk_names=tuple(meta["risk_names"]),
             risk_name_subcategory=tuple(meta["risk_name_subcategory"]),
             risk_name_emb=arrays["risk_name_emb"].astype(np.float32),
             meta=meta,
+            comply=head("comply") if "comply.w1" in arrays else None,
+            decline=head("decline") if "decline.w1" in arrays else None,
         )
 
 

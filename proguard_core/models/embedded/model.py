@@ -58,6 +58,7 @@ class TextScore:
     window: list[int]
     emb: FloatArray | None = None
     windows: int = 1
+    detail: str = ""  # how a factored response score was made, for the verdict's reasoning
 
 
 @dataclass
@@ -217,23 +218,37 @@ class EmbeddedGuard:
             for best, idx in zip(deciding, texts, strict=True)
         ]
 
-    def score_responses(self, prompts: Sequence[str], responses: Sequence[str]) -> list[TextScore]:
+    def score_responses(
+        self,
+        prompts: Sequence[str],
+        responses: Sequence[str],
+        prompt_probs: Sequence[float] | None = None,
+    ) -> list[TextScore]:
         """Probability that each response is unsafe given its prompt (refusals are safe).
 
-        The pair head judges (prompt, response) windows; when the trained combiner is present its
-        score is mixed with the request head's reading of the response text on its own, which
-        catches compliant answers that are harmful content rather than instructions.
+        The pair head judges (prompt, response) windows. A heads file with a factored response
+        score instead multiplies the request head's probability for the prompt (``prompt_probs``
+        when the caller already has them) by the compliance head's probability that the reply goes
+        along with it. When the trained combiner is present the score is mixed with the request
+        head's reading of the response text on its own, which catches compliant answers that are
+        harmful content rather than instructions.
         """
         if not responses:
             return []
         p_emb = self.encoder.encode(list(prompts))
         r_emb, owner, windows = self.embed_windows(responses)
-        prob = sigmoid(self.heads.response(pair_features(p_emb[owner], r_emb))[:, 0])
+        features = pair_features(p_emb[owner], r_emb)
+        factored = self.heads.meta.get("response_factored")
+        if factored is not None and factored["rule"] == "request_x_comply":
+            return self._factored_scores(prompts, responses, features, r_emb, owner, windows, prompt_probs)
+        prob = sigmoid(self.heads.response(features)[:, 0])
         out = []
         for i in range(len(responses)):
             idx = np.flatnonzero(owner == i)
             best = idx[int(np.argmax(prob[idx]))]
             out.append(TextScore(float(prob[best]), windows[best], r_emb[best], len(idx)))
+        if factored is not None and factored["rule"] == "pair_or_undeclined_content":
+            self._add_undeclined_content(responses, out, r_emb, owner)
         combiner = self.heads.meta.get("response_combiner")
         if combiner:
             content = self.score_requests(responses)
@@ -245,6 +260,66 @@ class EmbeddedGuard:
                 )
                 score.prob = float(1.0 / (1.0 + np.exp(-z)))
         return out
+
+    def _factored_scores(
+        self,
+        prompts: Sequence[str],
+        responses: Sequence[str],
+        features: FloatArray,
+        r_emb: FloatArray,
+        owner: np.ndarray,
+        windows: list[list[int]],
+        prompt_probs: Sequence[float] | None,
+    ) -> list[TextScore]:
+        """request probability x the most compliant window's compliance probability, per response;
+        with the file's ``content_term``, the request head's reading of the reply alone when higher."""
+        if self.heads.comply is None:
+            raise InputError("heads file: a request_x_comply response score needs the comply head")
+        if prompt_probs is None:
+            asked = [i for i, prompt in enumerate(prompts) if prompt.strip()]
+            probs = np.zeros(len(prompts))
+            for i, score in zip(asked, self.score_requests([prompts[i] for i in asked]), strict=True):
+                probs[i] = score.prob
+        else:
+            probs = np.asarray(prompt_probs, dtype=np.float64)
+        comply = sigmoid(self.heads.comply(features)[:, 0])
+        content = (
+            self.score_requests(responses)
+            if self.heads.meta["response_factored"].get("content_term", False)
+            else None
+        )
+        out = []
+        for i in range(len(responses)):
+            idx = np.flatnonzero(owner == i)
+            best = idx[int(np.argmax(comply[idx]))]
+            detail = f"request {probs[i]:.2f} x reply goes along {comply[best]:.2f}"
+            score = TextScore(
+                float(probs[i] * comply[best]), windows[best], r_emb[best], len(idx), detail=detail
+            )
+            if content is not None and content[i].prob > score.prob:
+                score = content[i]
+                score.detail = f"the reply alone scores {score.prob:.2f} as a request would"
+            out.append(score)
+        return out
+
+    def _add_undeclined_content(
+        self, responses: Sequence[str], pair_scores: list[TextScore], r_emb: FloatArray, owner: np.ndarray
+    ) -> None:
+        """Raise each pair score to the request head's reading of the reply alone, discounted by
+        the chance that the reply declines: harmful text after a harmless prompt is caught, a
+        refusal that names the harm it refuses is not."""
+        if self.heads.decline is None:
+            raise InputError("heads file: a pair_or_undeclined_content response score needs the decline head")
+        decline = sigmoid(self.heads.decline(r_emb)[:, 0])
+        for i, (pair, alone) in enumerate(zip(pair_scores, self.score_requests(responses), strict=True)):
+            # The least declining window: a refusal followed by the asked-for text still goes along.
+            goes_along = 1.0 - float(decline[owner == i].min())
+            if alone.prob * goes_along > pair.prob:
+                pair_scores[i] = alone
+                alone.detail = (
+                    f"the reply alone scores {alone.prob:.2f}, x {goes_along:.2f} for not declining"
+                )
+                alone.prob *= goes_along
 
     def category_probs(self, emb: FloatArray) -> FloatArray:
         return softmax(self.heads.category(emb[None, :]))[0]
@@ -371,10 +446,16 @@ class EmbeddedGuard:
                     req_texts.append(response)  # a bare response is also judged as a statement
                     req_owner.append((i, "response"))
         req_scores = self.score_requests(req_texts)
-        resp_scores = self.score_responses(pair_prompts, pair_responses)
         per_req: dict[int, list[tuple[str, TextScore]]] = {}
         for (i, what), score in zip(req_owner, req_scores, strict=True):
             per_req.setdefault(i, []).append((what, score))
+        # A factored response score needs how harmful the request is: the most harmful of the
+        # prompt, its image text and both together, as already scored above.
+        prompt_probs = [
+            max((s.prob for what, s in per_req.get(i, []) if what != "response"), default=0.0)
+            for i in pair_owner
+        ]
+        resp_scores = self.score_responses(pair_prompts, pair_responses, prompt_probs)
         per_resp = dict(zip(pair_owner, resp_scores, strict=True))
         model_ms = (time.perf_counter() - started) * 1000 / max(1, len(requests))
 
@@ -429,7 +510,8 @@ class EmbeddedGuard:
                 prob = max(prob, bare[0].prob)  # no prompt given: the response also counts as a statement
             scores["response"] = round(prob, 4)
             response_unsafe = prob >= heads.response_threshold
-            notes.append(f"response score {prob:.2f} (threshold {heads.response_threshold:.2f})")
+            how = f", {resp.detail}" if resp.detail else ""
+            notes.append(f"response score {prob:.2f}{how} (threshold {heads.response_threshold:.2f})")
 
         request_label: Label | None = None
         if worst is not None or img is not None:
