@@ -94,7 +94,7 @@ def test_selection_checks_are_never_training_examples() -> None:
     every_source = prompt_examples(
         DATA, long_benign=True, copyright_works=True, task_shaped=True, famous_and_atrocities=True
     )
-    every_source += shape_examples(DATA, seed=0) + wider_benign_examples(DATA, seed=0)
+    every_source += shape_examples(DATA, seed=0) + wider_benign_examples(DATA, 0, every_source)
     trained = {normalized(ex.text) for ex in every_source}
     checks = SECOND_AUTHOR_SAFE + SECOND_AUTHOR_UNSAFE
     for name in (
@@ -370,8 +370,9 @@ def test_every_response_source_has_a_compliance_label() -> None:
 def test_wider_benign_sample_is_new_alpaca_text_only() -> None:
     from training.embedded.sources import prompt_examples, wider_benign_examples
 
-    wider = wider_benign_examples(DATA, seed=0)
+    sources = prompt_examples(DATA, 0)
+    wider = wider_benign_examples(DATA, 0, sources)
     assert len(wider) > 5900 and {ex.target for ex in wider} == {SAFE}
-    sampled = {ex.text for ex in prompt_examples(DATA, 0) if ex.source == "alpaca_benign"}
+    sampled = {ex.text for ex in sources if ex.source == "alpaca_benign"}
     assert not sampled & {ex.text for ex in wider}
-    assert wider == wider_benign_examples(DATA, seed=0)
+    assert wider == wider_benign_examples(DATA, 0, sources)

@@ -224,13 +224,16 @@ def shape_examples(data_dir: Path, seed: int) -> list[PromptExample]:
     return without_evaluation_prompts(examples, data_dir, lambda ex: ex.text)
 
 
-def wider_benign_examples(data_dir: Path, seed: int, count: int = 6000) -> list[PromptExample]:
-    """More of Alpaca's ordinary instructions (the sources use 2,500 of its 31,323): ``train.py``
-    appends them after everything else, like ``shape_examples``."""
+def wider_benign_examples(
+    data_dir: Path, seed: int, sources: list[PromptExample], count: int = 6000
+) -> list[PromptExample]:
+    """More of Alpaca's ordinary instructions than ``sources`` (``prompt_examples``' output, which
+    uses 2,500 of its 31,323) already has: ``train.py`` appends them after everything else, like
+    ``shape_examples``."""
     alpaca = sorted(
         {a["instruction"] for a in json.loads((data_dir / "alpaca_benign" / "alpaca.json").read_text())}
     )
-    already = {ex.text for ex in prompt_examples(data_dir, seed) if ex.source == "alpaca_benign"}
+    already = {ex.text for ex in sources if ex.source == "alpaca_benign"}
     rest = [text for text in alpaca if text not in already]
     picked = random.Random(f"wider-benign-{seed}").sample(rest, min(count, len(rest)))
     examples = [PromptExample(text, SAFE, "alpaca_wider", 1.0) for text in picked]

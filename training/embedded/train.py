@@ -395,6 +395,8 @@ def main() -> None:
     unknown = holdout - {ex.source for ex in prompts}
     if unknown:
         parser.error(f"--holdout: no such source {sorted(unknown)}")
+    # Drawn before --holdout filters the sources, so holding Alpaca out does not change the draw.
+    wider = wider_benign_examples(args.data_dir, args.seed, prompts) if args.wider_benign else []
     held_out = [ex for ex in prompts if ex.source in holdout]
     prompts = [ex for ex in prompts if ex.source not in holdout]
     n_sources = len(prompts)
@@ -404,7 +406,6 @@ def main() -> None:
     prompts += [example for _, example in derived]
     shaped = shape_examples(args.data_dir, args.seed) if args.shape_contrasts else []
     prompts += shaped
-    wider = wider_benign_examples(args.data_dir, args.seed) if args.wider_benign else []
     prompts += wider
     progress(started, f"{len(prompts)} prompt examples; sentence embeddings")
     p_emb = embed([ex.text for ex in prompts])

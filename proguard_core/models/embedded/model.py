@@ -68,6 +68,15 @@ class _ImageResult:
     errors: list[str] = field(default_factory=list)
 
 
+def _deciding_windows(values: np.ndarray, owner: np.ndarray, texts: int) -> list[tuple[int, int]]:
+    """Per text: the index of its window with the highest value, and how many windows it has."""
+    out = []
+    for i in range(texts):
+        idx = np.flatnonzero(owner == i)
+        out.append((int(idx[np.argmax(values[idx])]), len(idx)))
+    return out
+
+
 def _logit(p: float) -> float:
     p = min(max(p, 1e-6), 1 - 1e-6)
     return float(np.log(p / (1 - p)))
@@ -242,11 +251,10 @@ class EmbeddedGuard:
         if factored is not None and factored["rule"] == "request_x_comply":
             return self._factored_scores(prompts, responses, features, r_emb, owner, windows, prompt_probs)
         prob = sigmoid(self.heads.response(features)[:, 0])
-        out = []
-        for i in range(len(responses)):
-            idx = np.flatnonzero(owner == i)
-            best = idx[int(np.argmax(prob[idx]))]
-            out.append(TextScore(float(prob[best]), windows[best], r_emb[best], len(idx)))
+        out = [
+            TextScore(float(prob[best]), windows[best], r_emb[best], count)
+            for best, count in _deciding_windows(prob, owner, len(responses))
+        ]
         if factored is not None and factored["rule"] == "pair_or_undeclined_content":
             self._add_undeclined_content(responses, out, r_emb, owner)
         combiner = self.heads.meta.get("response_combiner")
@@ -289,12 +297,10 @@ class EmbeddedGuard:
             else None
         )
         out = []
-        for i in range(len(responses)):
-            idx = np.flatnonzero(owner == i)
-            best = idx[int(np.argmax(comply[idx]))]
+        for i, (best, count) in enumerate(_deciding_windows(comply, owner, len(responses))):
             detail = f"request {probs[i]:.2f} x reply goes along {comply[best]:.2f}"
             score = TextScore(
-                float(probs[i] * comply[best]), windows[best], r_emb[best], len(idx), detail=detail
+                float(probs[i] * comply[best]), windows[best], r_emb[best], count, detail=detail
             )
             if content is not None and content[i].prob > score.prob:
                 score = content[i]
