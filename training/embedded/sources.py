@@ -64,7 +64,8 @@ def evaluation_prompts(data_dir: Path) -> frozenset[str]:
     """
     from proguard_core.eval.loaders import load_harmbench, load_xstest
 
-    return frozenset(normalized(row.prompt) for row in load_xstest(data_dir) + load_harmbench(data_dir))
+    rows = load_xstest(data_dir) + load_harmbench(data_dir)
+    return frozenset(normalized(row.prompt) for row in rows if row.prompt is not None)
 
 
 _Example = TypeVar("_Example", PromptExample, ResponseExample)
@@ -224,19 +225,49 @@ def shape_examples(data_dir: Path, seed: int) -> list[PromptExample]:
     return without_evaluation_prompts(examples, data_dir, lambda ex: ex.text)
 
 
+def alpaca_rows(data_dir: Path) -> list[tuple[int, str]]:
+    """Alpaca's instructions with their row in ``alpaca.json``, each distinct instruction once (at
+    its first row)."""
+    seen: set[str] = set()
+    rows = []
+    for row, item in enumerate(json.loads((data_dir / "alpaca_benign" / "alpaca.json").read_text())):
+        if item["instruction"] not in seen:
+            seen.add(item["instruction"])
+            rows.append((row, item["instruction"]))
+    return rows
+
+
 def wider_benign_examples(
     data_dir: Path, seed: int, sources: list[PromptExample], count: int = 6000
 ) -> list[PromptExample]:
     """More of Alpaca's ordinary instructions than ``sources`` (``prompt_examples``' output, which
     uses 2,500 of its 31,323) already has: ``train.py`` appends them after everything else, like
     ``shape_examples``."""
-    alpaca = sorted(
-        {a["instruction"] for a in json.loads((data_dir / "alpaca_benign" / "alpaca.json").read_text())}
-    )
+    alpaca = sorted(text for _, text in alpaca_rows(data_dir))
     already = {ex.text for ex in sources if ex.source == "alpaca_benign"}
     rest = [text for text in alpaca if text not in already]
     picked = random.Random(f"wider-benign-{seed}").sample(rest, min(count, len(rest)))
     examples = [PromptExample(text, SAFE, "alpaca_wider", 1.0) for text in picked]
+    return without_evaluation_prompts(examples, data_dir, lambda ex: ex.text)
+
+
+def hard_benign_examples(
+    data_dir: Path, mined: Path, sources: list[PromptExample], weight: float = 1.5
+) -> list[PromptExample]:
+    """The Alpaca rows ``mine_hard_benign.py`` listed in ``mined`` (instructions a trained head
+    wrongly flags) as safe requests; appended by ``train.py`` after everything else. A row whose
+    instruction ``sources`` already has is skipped, so a changed sample cannot count one twice."""
+    record = json.loads(mined.read_text())
+    text_of = dict(alpaca_rows(data_dir))
+    missing = [row for row in record["rows"] if row not in text_of]
+    if missing:
+        raise ValueError(f"{mined}: rows {missing[:5]} are not first occurrences in alpaca.json")
+    already = {ex.text for ex in sources}
+    examples = [
+        PromptExample(text_of[row], SAFE, "alpaca_hard", weight)
+        for row in record["rows"]
+        if text_of[row] not in already
+    ]
     return without_evaluation_prompts(examples, data_dir, lambda ex: ex.text)
 
 

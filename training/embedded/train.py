@@ -31,6 +31,7 @@ from training.embedded import contrast_unsafe
 from training.embedded.attack_shapes import contextual_text, typographic_texts
 from training.embedded.copyright_works import copyright_examples
 from training.embedded.label_map import ALL_SUBCATEGORIES, ANY, JAILBREAK, SAFE
+from training.embedded.mine_hard_benign import MINED
 from training.embedded.paths import DEFAULT_DATA_DIR, REPO, cache_dir
 from training.embedded.risk_vocabulary import RISK_NAMES
 from training.embedded.second_author_checks import SECOND_AUTHOR_SAFE, SECOND_AUTHOR_UNSAFE
@@ -47,6 +48,7 @@ from training.embedded.smollm2_answers import read_reply_checks
 from training.embedded.sources import (
     PromptExample,
     ResponseExample,
+    hard_benign_examples,
     prompt_examples,
     response_examples,
     shape_examples,
@@ -314,6 +316,17 @@ def main() -> None:
         help="add 6,000 more of Alpaca's instructions (the sources use 2,500) as safe requests",
     )
     parser.add_argument(
+        "--hard-benign",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="add the Alpaca instructions listed by mine_hard_benign.py (ones a trained head wrongly "
+        "flags) as safe requests",
+    )
+    parser.add_argument("--hard-benign-file", type=Path, default=MINED, help="the list --hard-benign reads")
+    parser.add_argument(
+        "--hard-benign-weight", type=float, default=1.5, help="weight of each mined instruction"
+    )
+    parser.add_argument(
         "--dna-weight",
         type=float,
         default=0.3,
@@ -397,6 +410,11 @@ def main() -> None:
         parser.error(f"--holdout: no such source {sorted(unknown)}")
     # Drawn before --holdout filters the sources, so holding Alpaca out does not change the draw.
     wider = wider_benign_examples(args.data_dir, args.seed, prompts) if args.wider_benign else []
+    hard = (
+        hard_benign_examples(args.data_dir, args.hard_benign_file, prompts, args.hard_benign_weight)
+        if args.hard_benign
+        else []
+    )
     held_out = [ex for ex in prompts if ex.source in holdout]
     prompts = [ex for ex in prompts if ex.source not in holdout]
     n_sources = len(prompts)
@@ -407,6 +425,7 @@ def main() -> None:
     shaped = shape_examples(args.data_dir, args.seed) if args.shape_contrasts else []
     prompts += shaped
     prompts += wider
+    prompts += hard
     progress(started, f"{len(prompts)} prompt examples; sentence embeddings")
     p_emb = embed([ex.text for ex in prompts])
     cats = resolve_categories(prompts, p_emb, centroids)
@@ -422,6 +441,8 @@ def main() -> None:
     calib = np.concatenate([calib, np.array([shape_rng.random() < 0.15 for _ in shaped], dtype=bool)])
     wider_rng = random.Random(f"wider-benign-{args.seed}")
     calib = np.concatenate([calib, np.array([wider_rng.random() < 0.15 for _ in wider], dtype=bool)])
+    hard_rng = random.Random(f"hard-benign-{args.seed}")
+    calib = np.concatenate([calib, np.array([hard_rng.random() < 0.15 for _ in hard], dtype=bool)])
     train = ~calib
     # Balance the two classes by total weight so the head's 0.5 is not dominated by Alpaca.
     pos_w, neg_w = weight[train & (unsafe == 1)].sum(), weight[train & (unsafe == 0)].sum()
@@ -479,17 +500,8 @@ def main() -> None:
 
     # Response head on the (prompt, response) pair.
     # Source requests only: derived examples (fragments, typographic titles) are not goals.
-    harmful_goals = [
-        ex.text
-        for ex, c in zip(prompts[:n_sources], cats[:n_sources], strict=True)
-        if c >= 0 and len(ex.text) < 300
-    ]
-    responses = response_examples(
-        args.data_dir,
-        harmful_goals,
-        args.seed,
-        benign_compliant=args.benign_compliant,
-        smollm2_answers=args.smollm2_answers,
+    responses, rcal = draw_response_pairs(
+        args.data_dir, prompts[:n_sources], args.seed, rng, args.benign_compliant, args.smollm2_answers
     )
     progress(started, f"response head on {len(responses)} (prompt, response) pairs")
     rp = embed([ex.prompt for ex in responses])
@@ -497,12 +509,6 @@ def main() -> None:
     rx = pair_features(rp, rr)
     ry = np.array([ex.unsafe for ex in responses], dtype=np.float32)
     rw = np.array([ex.weight for ex in responses], dtype=np.float32)
-    # This split continues the prompt split's random stream, so it moves whenever the prompt data
-    # does (an option that adds prompt examples also changes the response head). Kept because the
-    # shipped weights were drawn this way; an own stream (Random(seed + 1)) moved JailbreakBench
-    # response F1 from 84.6 to 80.5 with nothing else changed, so the response head's figures carry
-    # a few points of split noise. See DATA_CARD.md.
-    rcal = np.array([rng.random() < 0.15 for _ in responses])
     rpos, rneg = rw[~rcal & (ry == 1)].sum(), rw[~rcal & (ry == 0)].sum()
     rw = rw * np.where(ry == 1, 1.0, rpos / rneg).astype(np.float32)
     response = fit(
@@ -697,7 +703,7 @@ def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample
         arrays = {k: data[k] for k in data.files}
     meta = json.loads(str(arrays.pop("meta")))
     meta["selection"] = selection
-    np.savez_compressed(weights, meta=np.array(json.dumps(meta)), **arrays)  # type: ignore[arg-type]
+    np.savez_compressed(weights, meta=np.array(json.dumps(meta)), **arrays)
     print("selection (training pool, never trained on):", json.dumps(selection))
 
 
@@ -748,6 +754,29 @@ def typographic_examples(
     return out
 
 
+def draw_response_pairs(
+    data_dir: Path,
+    sources: list[PromptExample],
+    seed: int,
+    rng: random.Random,
+    benign_compliant: bool = False,
+    smollm2_answers: bool = False,
+) -> tuple[list[ResponseExample], np.ndarray]:
+    """The response pairs built on ``sources``' harmful requests, and their calibration mask.
+
+    The mask continues ``rng`` after the prompt split has drawn one number per source, so it moves
+    whenever the prompt data does (an option that adds source prompts also changes the response
+    head). Kept because the shipped weights were drawn this way; an own stream (``Random(seed +
+    1)``) moved JailbreakBench response F1 from 84.6 to 80.5 with nothing else changed, so the
+    response head's figures carry a few points of split noise (DATA_CARD.md).
+    """
+    goals = [ex.text for ex in sources if ex.target not in (SAFE, JAILBREAK) and len(ex.text) < 300]
+    responses = response_examples(
+        data_dir, goals, seed, benign_compliant=benign_compliant, smollm2_answers=smollm2_answers
+    )
+    return responses, np.array([rng.random() < 0.15 for _ in responses])
+
+
 def response_split(
     data_dir: Path,
     seed: int,
@@ -756,21 +785,16 @@ def response_split(
     smollm2_answers: bool = False,
     **source_options: Any,
 ) -> tuple[list[ResponseExample], np.ndarray]:
-    """The response pairs and their calibration mask exactly as ``main`` draws them (same sources,
-    same random draws).
+    """The response pairs and their calibration mask as ``main`` draws them, without training.
 
     ``holdout``, ``benign_compliant``, ``smollm2_answers`` and ``source_options``
     (``prompt_examples``' keyword options) as ``main`` used them.
     """
     rng = random.Random(seed)
     prompts = [ex for ex in prompt_examples(data_dir, seed, **source_options) if ex.source not in holdout]
-    for _ in prompts:
+    for _ in prompts:  # the prompt split's draws, one per source example
         rng.random()
-    goals = [ex.text for ex in prompts if ex.target not in (SAFE, JAILBREAK) and len(ex.text) < 300]
-    responses = response_examples(
-        data_dir, goals, seed, benign_compliant=benign_compliant, smollm2_answers=smollm2_answers
-    )
-    return responses, np.array([rng.random() < 0.15 for _ in responses])
+    return draw_response_pairs(data_dir, prompts, seed, rng, benign_compliant, smollm2_answers)
 
 
 def calibration_responses(

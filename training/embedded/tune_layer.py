@@ -51,6 +51,20 @@ _LAYER_PARAMS = tuple(field.name for field in dataclasses.fields(Layer))
 class TrainableLayer(nn.Module):
     """One MiniLM transformer layer as torch parameters, starting from the shipped weights."""
 
+    # Registered by name in __init__; declared so type checkers see tensors, not Module | Tensor.
+    qkv_w: nn.Parameter
+    qkv_b: nn.Parameter
+    out_w: nn.Parameter
+    out_b: nn.Parameter
+    ln1_w: nn.Parameter
+    ln1_b: nn.Parameter
+    up_w: nn.Parameter
+    up_b: nn.Parameter
+    down_w: nn.Parameter
+    down_b: nn.Parameter
+    ln2_w: nn.Parameter
+    ln2_b: nn.Parameter
+
     def __init__(self, layer: Layer, heads: int = 12) -> None:
         super().__init__()
         self.heads = heads
