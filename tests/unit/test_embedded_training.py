@@ -99,7 +99,11 @@ def test_selection_checks_are_never_training_examples() -> None:
     every_source += shape_examples(DATA, seed=0) + wider_benign_examples(DATA, 0, every_source)
     every_source += hard_benign_examples(DATA, MINED, every_source)
     trained = {normalized(ex.text) for ex in every_source}
-    checks = SECOND_AUTHOR_SAFE + SECOND_AUTHOR_UNSAFE
+    from training.embedded.third_author_checks import THIRD_AUTHOR_TASKS_SAFE, THIRD_AUTHOR_TASKS_UNSAFE
+
+    checks = (
+        SECOND_AUTHOR_SAFE + SECOND_AUTHOR_UNSAFE + list(THIRD_AUTHOR_TASKS_SAFE + THIRD_AUTHOR_TASKS_UNSAFE)
+    )
     for name in (
         "SCARY_BUT_SAFE",
         "PLAINLY_HARMFUL",

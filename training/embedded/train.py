@@ -54,6 +54,7 @@ from training.embedded.sources import (
     shape_examples,
     wider_benign_examples,
 )
+from training.embedded.third_author_checks import THIRD_AUTHOR_TASKS_SAFE, THIRD_AUTHOR_TASKS_UNSAFE
 from training.embedded.tune_layer import collect_states, predict_tuned, train_tuned, weighted_step
 
 WEIGHTS = REPO / "proguard_core" / "models" / "embedded" / "weights" / "heads.npz"
@@ -626,6 +627,8 @@ def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample
     selection["mildly_worded_harmful:unsafe"] = rate(flagged(MILDLY_WORDED_HARMFUL, "mildly_worded"))
     selection["second_author:safe"] = rate(flagged(SECOND_AUTHOR_SAFE, "second_author_safe"))
     selection["second_author:unsafe"] = rate(flagged(SECOND_AUTHOR_UNSAFE, "second_author_unsafe"))
+    selection["third_author:safe"] = rate(flagged(list(THIRD_AUTHOR_TASKS_SAFE), "third_author_safe"))
+    selection["third_author:unsafe"] = rate(flagged(list(THIRD_AUTHOR_TASKS_UNSAFE), "third_author_unsafe"))
     vl = json.loads((data_dir / "vlguard" / "test.json").read_text())
     # Answers to safe instructions only: VLGuard's other answers are refusals naming the harm, which
     # the head flags on their own (92% of them), so a harmful tail after one measured nothing.
@@ -658,6 +661,7 @@ def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample
     # against the second author's safe ones, scary-but-safe, the copyright twins and MT-bench.
     selection["ranking"] = {
         "second_author_auc": round(auc(scored["second_author_unsafe"], scored["second_author_safe"]), 4),
+        "third_author_auc": round(auc(scored["third_author_unsafe"], scored["third_author_safe"]), 4),
         "pooled_auc": round(
             auc(
                 np.concatenate(
