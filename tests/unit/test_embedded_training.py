@@ -90,6 +90,7 @@ def test_selection_checks_are_never_training_examples() -> None:
         prompt_examples,
         response_examples,
         shape_examples,
+        task_twin_examples,
         wider_benign_examples,
     )
 
@@ -97,7 +98,7 @@ def test_selection_checks_are_never_training_examples() -> None:
         DATA, long_benign=True, copyright_works=True, task_shaped=True, famous_and_atrocities=True
     )
     every_source += shape_examples(DATA, seed=0) + wider_benign_examples(DATA, 0, every_source)
-    every_source += hard_benign_examples(DATA, MINED, every_source)
+    every_source += hard_benign_examples(DATA, MINED, every_source) + task_twin_examples(DATA)
     trained = {normalized(ex.text) for ex in every_source}
     from training.embedded.third_author_checks import THIRD_AUTHOR_TASKS_SAFE, THIRD_AUTHOR_TASKS_UNSAFE
 
@@ -414,3 +415,26 @@ def test_a_mined_row_outside_alpaca_is_an_error(tmp_path: Path) -> None:
     bad.write_text(json.dumps({"rows": [rows[0][0], rows[-1][0] + 10**6]}))
     with pytest.raises(ValueError, match="not first occurrences"):
         hard_benign_examples(DATA, bad, [])
+
+
+@needs_data
+def test_task_twins_are_not_near_copies_of_checks_or_evaluation_prompts(encoder: MiniLMEncoder) -> None:
+    from proguard_core.eval.loaders import load_harmbench, load_xstest
+    from training.embedded import selection_checks as never_trained
+    from training.embedded.contrast_task_twins import HARMFUL_TASKS
+    from training.embedded.copyright_works import copyright_examples
+    from training.embedded.second_author_checks import SECOND_AUTHOR_SAFE, SECOND_AUTHOR_UNSAFE
+    from training.embedded.third_author_checks import THIRD_AUTHOR_TASKS_SAFE, THIRD_AUTHOR_TASKS_UNSAFE
+
+    others = [row.prompt for row in load_xstest(DATA) + load_harmbench(DATA) if row.prompt]
+    others += (
+        SECOND_AUTHOR_SAFE + SECOND_AUTHOR_UNSAFE + list(THIRD_AUTHOR_TASKS_SAFE + THIRD_AUTHOR_TASKS_UNSAFE)
+    )
+    others += (
+        never_trained.SCARY_BUT_SAFE + never_trained.PLAINLY_HARMFUL + never_trained.MILDLY_WORDED_HARMFUL
+    )
+    others += [text for text, _ in copyright_examples("check")]
+    similarity = encoder.encode(list(HARMFUL_TASKS)) @ encoder.encode(others).T
+    assert len(HARMFUL_TASKS) == len(set(HARMFUL_TASKS)) == 120
+    # A twin this close to a check item would let the check measure what training taught it.
+    assert similarity.max() < 0.85

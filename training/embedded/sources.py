@@ -21,6 +21,7 @@ from typing import TypeVar
 
 from training.embedded import contrast_safe, contrast_unsafe
 from training.embedded.contrast_shapes import shape_contrasts
+from training.embedded.contrast_task_twins import HARMFUL_TASKS
 from training.embedded.copyright_works import copyright_examples
 from training.embedded.label_map import ANY, DROP, JAILBREAK, LABEL_MAP, SAFE, LabelTarget, dna_target
 from training.embedded.smollm2_answers import read_answers
@@ -268,6 +269,13 @@ def hard_benign_examples(
         for row in record["rows"]
         if text_of[row] not in already
     ]
+    return without_evaluation_prompts(examples, data_dir, lambda ex: ex.text)
+
+
+def task_twin_examples(data_dir: Path, weight: float = 3.0) -> list[PromptExample]:
+    """``contrast_task_twins.py``: harmful requests in the shapes ``--hard-benign`` teaches as safe;
+    appended by ``train.py`` after everything else. Categories as for AdvBench (nearest of all 28)."""
+    examples = [PromptExample(text, ANY, "contrast_task_twins", weight) for text in HARMFUL_TASKS]
     return without_evaluation_prompts(examples, data_dir, lambda ex: ex.text)
 
 

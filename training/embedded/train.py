@@ -52,6 +52,7 @@ from training.embedded.sources import (
     prompt_examples,
     response_examples,
     shape_examples,
+    task_twin_examples,
     wider_benign_examples,
 )
 from training.embedded.third_author_checks import THIRD_AUTHOR_TASKS_SAFE, THIRD_AUTHOR_TASKS_UNSAFE
@@ -328,6 +329,13 @@ def main() -> None:
         "--hard-benign-weight", type=float, default=1.5, help="weight of each mined instruction"
     )
     parser.add_argument(
+        "--task-twins",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="add contrast_task_twins.py: harmful requests in the shapes of plain assistant tasks",
+    )
+    parser.add_argument("--task-twins-weight", type=float, default=3.0, help="weight of each task twin")
+    parser.add_argument(
         "--dna-weight",
         type=float,
         default=0.3,
@@ -427,6 +435,8 @@ def main() -> None:
     prompts += shaped
     prompts += wider
     prompts += hard
+    twins = task_twin_examples(args.data_dir, args.task_twins_weight) if args.task_twins else []
+    prompts += twins
     progress(started, f"{len(prompts)} prompt examples; sentence embeddings")
     p_emb = embed([ex.text for ex in prompts])
     cats = resolve_categories(prompts, p_emb, centroids)
@@ -444,6 +454,8 @@ def main() -> None:
     calib = np.concatenate([calib, np.array([wider_rng.random() < 0.15 for _ in wider], dtype=bool)])
     hard_rng = random.Random(f"hard-benign-{args.seed}")
     calib = np.concatenate([calib, np.array([hard_rng.random() < 0.15 for _ in hard], dtype=bool)])
+    twins_rng = random.Random(f"task-twins-{args.seed}")
+    calib = np.concatenate([calib, np.array([twins_rng.random() < 0.15 for _ in twins], dtype=bool)])
     train = ~calib
     # Balance the two classes by total weight so the head's 0.5 is not dominated by Alpaca.
     pos_w, neg_w = weight[train & (unsafe == 1)].sum(), weight[train & (unsafe == 0)].sum()
