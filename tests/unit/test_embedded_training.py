@@ -79,11 +79,31 @@ def test_copyright_check_half_shares_no_work_or_phrasing_with_training() -> None
     assert sum(unsafe for _, unsafe in check) == len(check) / 2
 
 
-@needs_data
-def test_selection_checks_are_never_training_examples() -> None:
+def never_trained_request_checks() -> list[str]:
+    """Every request text of the never-trained checks the selection report scores."""
     from training.embedded import selection_checks as never_trained
     from training.embedded.copyright_works import copyright_examples
     from training.embedded.second_author_checks import SECOND_AUTHOR_SAFE, SECOND_AUTHOR_UNSAFE
+    from training.embedded.third_author_checks import THIRD_AUTHOR_TASKS_SAFE, THIRD_AUTHOR_TASKS_UNSAFE
+
+    checks = SECOND_AUTHOR_SAFE + SECOND_AUTHOR_UNSAFE
+    checks += [*THIRD_AUTHOR_TASKS_SAFE, *THIRD_AUTHOR_TASKS_UNSAFE]
+    checks += [*FOURTH_AUTHOR_SHORT_SAFE, *FOURTH_AUTHOR_SHORT_UNSAFE]
+    for name in (
+        "SCARY_BUT_SAFE",
+        "PLAINLY_HARMFUL",
+        "MILDLY_WORDED_HARMFUL",
+        "EVERYDAY_NARRATIVES",
+        "HARMLESS_PERSUASION_AND_PERSONAS",
+        "HARMFUL_NARRATIVES_AND_PERSUASION",
+    ):
+        checks += getattr(never_trained, name)
+    return checks + [text for text, _ in copyright_examples("check")]
+
+
+@needs_data
+def test_selection_checks_are_never_training_examples() -> None:
+    from training.embedded import selection_checks as never_trained
     from training.embedded.sources import (
         evaluation_prompts,
         hard_benign_examples,
@@ -101,22 +121,7 @@ def test_selection_checks_are_never_training_examples() -> None:
     every_source += shape_examples(DATA, seed=0) + wider_benign_examples(DATA, 0, every_source)
     every_source += hard_benign_examples(DATA, MINED, every_source) + task_twin_examples(DATA)
     trained = {normalized(ex.text) for ex in every_source}
-    from training.embedded.third_author_checks import THIRD_AUTHOR_TASKS_SAFE, THIRD_AUTHOR_TASKS_UNSAFE
-
-    checks = (
-        SECOND_AUTHOR_SAFE + SECOND_AUTHOR_UNSAFE + list(THIRD_AUTHOR_TASKS_SAFE + THIRD_AUTHOR_TASKS_UNSAFE)
-    )
-    checks += list(FOURTH_AUTHOR_SHORT_SAFE + FOURTH_AUTHOR_SHORT_UNSAFE)
-    for name in (
-        "SCARY_BUT_SAFE",
-        "PLAINLY_HARMFUL",
-        "MILDLY_WORDED_HARMFUL",
-        "EVERYDAY_NARRATIVES",
-        "HARMLESS_PERSUASION_AND_PERSONAS",
-        "HARMFUL_NARRATIVES_AND_PERSUASION",
-    ):
-        checks += getattr(never_trained, name)
-    checks += [text for text, _ in copyright_examples("check")]
+    checks = never_trained_request_checks()
     assert not trained & {normalized(t) for t in checks}
     # Neither training nor the checks may repeat an evaluation prompt, even a generic one.
     held_for_evaluation = evaluation_prompts(DATA)
@@ -422,21 +427,10 @@ def test_a_mined_row_outside_alpaca_is_an_error(tmp_path: Path) -> None:
 @needs_data
 def test_task_twins_are_not_near_copies_of_checks_or_evaluation_prompts(encoder: MiniLMEncoder) -> None:
     from proguard_core.eval.loaders import load_harmbench, load_xstest
-    from training.embedded import selection_checks as never_trained
     from training.embedded.contrast_task_twins import HARMFUL_TASKS
-    from training.embedded.copyright_works import copyright_examples
-    from training.embedded.second_author_checks import SECOND_AUTHOR_SAFE, SECOND_AUTHOR_UNSAFE
-    from training.embedded.third_author_checks import THIRD_AUTHOR_TASKS_SAFE, THIRD_AUTHOR_TASKS_UNSAFE
 
     others = [row.prompt for row in load_xstest(DATA) + load_harmbench(DATA) if row.prompt]
-    others += (
-        SECOND_AUTHOR_SAFE + SECOND_AUTHOR_UNSAFE + list(THIRD_AUTHOR_TASKS_SAFE + THIRD_AUTHOR_TASKS_UNSAFE)
-    )
-    others += (
-        never_trained.SCARY_BUT_SAFE + never_trained.PLAINLY_HARMFUL + never_trained.MILDLY_WORDED_HARMFUL
-    )
-    others += [text for text, _ in copyright_examples("check")]
-    others += list(FOURTH_AUTHOR_SHORT_SAFE + FOURTH_AUTHOR_SHORT_UNSAFE)
+    others += never_trained_request_checks()
     similarity = encoder.encode(list(HARMFUL_TASKS)) @ encoder.encode(others).T
     assert len(HARMFUL_TASKS) == len(set(HARMFUL_TASKS)) == 120
     # A twin this close to a check item would let the check measure what training taught it.

@@ -16,6 +16,7 @@ import random
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -447,16 +448,16 @@ def main() -> None:
     calib = np.array([rng.random() < 0.15 for _ in range(n_sources)])
     # A derived example follows its source text into the training or the calibration split.
     calib = np.concatenate([calib, np.array([calib[parent] for parent, _ in derived], dtype=bool)])
-    # The shape contrasts draw their split from a stream of their own, so adding them leaves every
-    # other example's split, and the response split after it, as it was.
-    shape_rng = random.Random(f"shape-contrasts-{args.seed}")
-    calib = np.concatenate([calib, np.array([shape_rng.random() < 0.15 for _ in shaped], dtype=bool)])
-    wider_rng = random.Random(f"wider-benign-{args.seed}")
-    calib = np.concatenate([calib, np.array([wider_rng.random() < 0.15 for _ in wider], dtype=bool)])
-    hard_rng = random.Random(f"hard-benign-{args.seed}")
-    calib = np.concatenate([calib, np.array([hard_rng.random() < 0.15 for _ in hard], dtype=bool)])
-    twins_rng = random.Random(f"task-twins-{args.seed}")
-    calib = np.concatenate([calib, np.array([twins_rng.random() < 0.15 for _ in twins], dtype=bool)])
+    # Each appended group draws its split from a stream of its own, so adding it leaves every other
+    # example's split, and the response split after it, as it was.
+    for stream, group in (
+        ("shape-contrasts", shaped),
+        ("wider-benign", wider),
+        ("hard-benign", hard),
+        ("task-twins", twins),
+    ):
+        stream_rng = random.Random(f"{stream}-{args.seed}")
+        calib = np.concatenate([calib, np.array([stream_rng.random() < 0.15 for _ in group], dtype=bool)])
     train = ~calib
     # Balance the two classes by total weight so the head's 0.5 is not dominated by Alpaca.
     pos_w, neg_w = weight[train & (unsafe == 1)].sum(), weight[train & (unsafe == 0)].sum()
@@ -614,7 +615,7 @@ def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample
 
     scored: dict[str, np.ndarray] = {}
 
-    def flagged(texts: list[str], keep: str = "") -> list[bool]:
+    def flagged(texts: Sequence[str], keep: str = "") -> list[bool]:
         probs = np.array([s.prob for s in guard.score_requests(texts)])
         if keep:
             scored[keep] = probs
@@ -640,12 +641,10 @@ def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample
     selection["mildly_worded_harmful:unsafe"] = rate(flagged(MILDLY_WORDED_HARMFUL, "mildly_worded"))
     selection["second_author:safe"] = rate(flagged(SECOND_AUTHOR_SAFE, "second_author_safe"))
     selection["second_author:unsafe"] = rate(flagged(SECOND_AUTHOR_UNSAFE, "second_author_unsafe"))
-    selection["third_author:safe"] = rate(flagged(list(THIRD_AUTHOR_TASKS_SAFE), "third_author_safe"))
-    selection["third_author:unsafe"] = rate(flagged(list(THIRD_AUTHOR_TASKS_UNSAFE), "third_author_unsafe"))
-    selection["fourth_author:safe"] = rate(flagged(list(FOURTH_AUTHOR_SHORT_SAFE), "fourth_author_safe"))
-    selection["fourth_author:unsafe"] = rate(
-        flagged(list(FOURTH_AUTHOR_SHORT_UNSAFE), "fourth_author_unsafe")
-    )
+    selection["third_author:safe"] = rate(flagged(THIRD_AUTHOR_TASKS_SAFE, "third_author_safe"))
+    selection["third_author:unsafe"] = rate(flagged(THIRD_AUTHOR_TASKS_UNSAFE, "third_author_unsafe"))
+    selection["fourth_author:safe"] = rate(flagged(FOURTH_AUTHOR_SHORT_SAFE, "fourth_author_safe"))
+    selection["fourth_author:unsafe"] = rate(flagged(FOURTH_AUTHOR_SHORT_UNSAFE, "fourth_author_unsafe"))
     vl = json.loads((data_dir / "vlguard" / "test.json").read_text())
     # Answers to safe instructions only: VLGuard's other answers are refusals naming the harm, which
     # the head flags on their own (92% of them), so a harmful tail after one measured nothing.
