@@ -111,6 +111,7 @@ def test_selection_checks_are_never_training_examples() -> None:
         prompt_examples,
         response_examples,
         shape_examples,
+        short_twin_examples,
         task_twin_examples,
         wider_benign_examples,
     )
@@ -120,6 +121,7 @@ def test_selection_checks_are_never_training_examples() -> None:
     )
     every_source += shape_examples(DATA, seed=0) + wider_benign_examples(DATA, 0, every_source)
     every_source += hard_benign_examples(DATA, MINED, every_source) + task_twin_examples(DATA)
+    every_source += short_twin_examples(DATA)
     trained = {normalized(ex.text) for ex in every_source}
     checks = never_trained_request_checks()
     assert not trained & {normalized(t) for t in checks}
@@ -425,13 +427,41 @@ def test_a_mined_row_outside_alpaca_is_an_error(tmp_path: Path) -> None:
 
 
 @needs_data
-def test_task_twins_are_not_near_copies_of_checks_or_evaluation_prompts(encoder: MiniLMEncoder) -> None:
-    from proguard_core.eval.loaders import load_harmbench, load_xstest
-    from training.embedded.contrast_task_twins import HARMFUL_TASKS
+@pytest.mark.parametrize(
+    ("module", "name", "count"),
+    [("contrast_task_twins", "HARMFUL_TASKS", 120), ("contrast_short_twins", "SHORT_HARMFUL", 96)],
+)
+def test_twins_are_not_near_copies_of_checks_or_evaluation_prompts(
+    encoder: MiniLMEncoder, module: str, name: str, count: int
+) -> None:
+    import importlib
 
-    others = [row.prompt for row in load_xstest(DATA) + load_harmbench(DATA) if row.prompt]
+    from proguard_core.eval.loaders import load_figstep, load_harmbench, load_xstest
+
+    twins: tuple[str, ...] = getattr(importlib.import_module(f"training.embedded.{module}"), name)
+    evaluation = load_xstest(DATA) + load_harmbench(DATA) + load_figstep(DATA)
+    others = [row.prompt for row in evaluation if row.prompt]
     others += never_trained_request_checks()
-    similarity = encoder.encode(list(HARMFUL_TASKS)) @ encoder.encode(others).T
-    assert len(HARMFUL_TASKS) == len(set(HARMFUL_TASKS)) == 120
+    similarity = encoder.encode(list(twins)) @ encoder.encode(others).T
+    assert len(twins) == len(set(twins)) == count
     # A twin this close to a check item would let the check measure what training taught it.
     assert similarity.max() < 0.85
+
+
+def test_short_twins_are_short_and_each_opening_is_one_group() -> None:
+    from training.embedded import contrast_short_twins as short
+
+    groups = (
+        short.HOW_DO_I,
+        short.WHAT_IS,
+        short.WHERE_CAN_I,
+        short.WHO_WHICH,
+        short.CAN_YOU,
+        short.IS_IT,
+        short.ONE_LINE_WRITE,
+        short.TELL_GIVE,
+    )
+    assert sum(groups, ()) == short.SHORT_HARMFUL
+    # Long twins would teach the task shapes again; these stand for the mined short questions.
+    assert all(3 <= len(text.split()) <= 15 for text in short.SHORT_HARMFUL)
+    assert all(len(group) == 12 for group in groups)

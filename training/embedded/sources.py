@@ -21,6 +21,7 @@ from typing import TypeVar
 
 from training.embedded import contrast_safe, contrast_unsafe
 from training.embedded.contrast_shapes import shape_contrasts
+from training.embedded.contrast_short_twins import SHORT_HARMFUL
 from training.embedded.contrast_task_twins import HARMFUL_TASKS
 from training.embedded.copyright_works import copyright_examples
 from training.embedded.label_map import ANY, DROP, JAILBREAK, LABEL_MAP, SAFE, LabelTarget, dna_target
@@ -276,6 +277,13 @@ def task_twin_examples(data_dir: Path, weight: float = 3.0) -> list[PromptExampl
     """``contrast_task_twins.py``: harmful requests in the shapes ``--hard-benign`` teaches as safe;
     appended by ``train.py`` after everything else. Categories as for AdvBench (nearest of all 28)."""
     examples = [PromptExample(text, ANY, "contrast_task_twins", weight) for text in HARMFUL_TASKS]
+    return without_evaluation_prompts(examples, data_dir, lambda ex: ex.text)
+
+
+def short_twin_examples(data_dir: Path, weight: float = 3.0) -> list[PromptExample]:
+    """``contrast_short_twins.py``: short harmful questions in the openings of the short ordinary
+    questions ``--hard-benign`` teaches as safe; appended by ``train.py`` after the task twins."""
+    examples = [PromptExample(text, ANY, "contrast_short_twins", weight) for text in SHORT_HARMFUL]
     return without_evaluation_prompts(examples, data_dir, lambda ex: ex.text)
 
 

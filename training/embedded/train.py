@@ -54,6 +54,7 @@ from training.embedded.sources import (
     prompt_examples,
     response_examples,
     shape_examples,
+    short_twin_examples,
     task_twin_examples,
     wider_benign_examples,
 )
@@ -77,6 +78,29 @@ DATA_OPTIONS = (
     (
         "--task-shaped",
         "add contrast_safe.TASK_SHAPED: persona set-ups, persuasion, editing and extraction requests",
+    ),
+)
+
+EXPERIMENT_OPTIONS = (
+    (
+        "--smollm2-answers",
+        "add smollm2_answers.jsonl: our scary-but-safe requests answered by SmolLM2, as safe response pairs",
+    ),
+    (
+        "--shape-contrasts",
+        "add contrast_shapes.py: everyday narratives, persuasion and lasting personas, each harmless "
+        "and harmful from the same frames",
+    ),
+    ("--wider-benign", "add 6,000 more of Alpaca's instructions (the sources use 2,500) as safe requests"),
+    (
+        "--hard-benign",
+        "add the Alpaca instructions listed by mine_hard_benign.py (ones a trained head wrongly flags) "
+        "as safe requests",
+    ),
+    ("--task-twins", "add contrast_task_twins.py: harmful requests in the shapes of plain assistant tasks"),
+    (
+        "--short-twins",
+        "add contrast_short_twins.py: short harmful questions in the openings of ordinary ones",
     ),
 )
 
@@ -299,44 +323,15 @@ def main() -> None:
     parser.add_argument(
         "--response-combiner", action="store_true", help="fit the response combiner after the heads"
     )
-    parser.add_argument(
-        "--smollm2-answers",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="add smollm2_answers.jsonl: our scary-but-safe requests answered by SmolLM2, as safe "
-        "response pairs",
-    )
-    parser.add_argument(
-        "--shape-contrasts",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="add contrast_shapes.py: everyday narratives, persuasion and lasting personas, each "
-        "harmless and harmful from the same frames",
-    )
-    parser.add_argument(
-        "--wider-benign",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="add 6,000 more of Alpaca's instructions (the sources use 2,500) as safe requests",
-    )
-    parser.add_argument(
-        "--hard-benign",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="add the Alpaca instructions listed by mine_hard_benign.py (ones a trained head wrongly "
-        "flags) as safe requests",
-    )
+    # Experiments DATA_CARD.md reports as not shipped: each is off unless asked for.
+    for flag, help_text in EXPERIMENT_OPTIONS:
+        parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=False, help=help_text)
     parser.add_argument("--hard-benign-file", type=Path, default=MINED, help="the list --hard-benign reads")
     parser.add_argument(
         "--hard-benign-weight", type=float, default=1.5, help="weight of each mined instruction"
     )
-    parser.add_argument(
-        "--task-twins",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="add contrast_task_twins.py: harmful requests in the shapes of plain assistant tasks",
-    )
     parser.add_argument("--task-twins-weight", type=float, default=3.0, help="weight of each task twin")
+    parser.add_argument("--short-twins-weight", type=float, default=3.0, help="weight of each short twin")
     parser.add_argument(
         "--dna-weight",
         type=float,
@@ -439,6 +434,8 @@ def main() -> None:
     prompts += hard
     twins = task_twin_examples(args.data_dir, args.task_twins_weight) if args.task_twins else []
     prompts += twins
+    short_twins = short_twin_examples(args.data_dir, args.short_twins_weight) if args.short_twins else []
+    prompts += short_twins
     progress(started, f"{len(prompts)} prompt examples; sentence embeddings")
     p_emb = embed([ex.text for ex in prompts])
     cats = resolve_categories(prompts, p_emb, centroids)
@@ -455,6 +452,7 @@ def main() -> None:
         ("wider-benign", wider),
         ("hard-benign", hard),
         ("task-twins", twins),
+        ("short-twins", short_twins),
     ):
         stream_rng = random.Random(f"{stream}-{args.seed}")
         calib = np.concatenate([calib, np.array([stream_rng.random() < 0.15 for _ in group], dtype=bool)])
