@@ -16,7 +16,7 @@ from proguard_core.models.embedded.model import request_windows
 from training.embedded.fourth_author_checks import FOURTH_AUTHOR_SHORT_SAFE, FOURTH_AUTHOR_SHORT_UNSAFE
 from training.embedded.label_map import ANY, SAFE
 from training.embedded.mine_hard_benign import MINED, is_risky
-from training.embedded.sources import PromptExample
+from training.embedded.sources import PromptExample, names_something
 from training.embedded.train import benign_fragments
 
 DATA = Path(
@@ -404,6 +404,16 @@ def test_mined_hard_benign_rows_are_unused_unrisky_alpaca_instructions() -> None
     assert len(hard) > 500 and {ex.target for ex in hard} == {SAFE}
     assert not {ex.text for ex in sources} & {ex.text for ex in hard}
     assert not any(is_risky(ex.text) for ex in hard)
+    unnamed = hard_benign_examples(DATA, MINED, sources, without_names=True)
+    assert {ex.text for ex in unnamed} == {ex.text for ex in hard if not names_something(ex.text)}
+    assert 0 < len(hard) - len(unnamed) < len(hard) / 2
+
+
+def test_names_something_looks_past_the_first_word_and_the_pronoun_i() -> None:
+    assert names_something("Find out the CEO of IBM")
+    assert names_something("Compose a song in the key of B minor.")
+    assert not names_something("How do I make a budget I can keep?")
+    assert not names_something('Recreate the song "row, row, row your boat"')
 
 
 def test_risky_words_match_whole_words_only() -> None:

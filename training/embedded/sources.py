@@ -253,12 +253,27 @@ def wider_benign_examples(
     return without_evaluation_prompts(examples, data_dir, lambda ex: ex.text)
 
 
+def names_something(text: str) -> bool:
+    """Whether a word after the first starts with a capital letter ("I" aside): a person, a work,
+    a place, a product or an acronym, the crude test DATA_CARD.md's eleventh attempt fixed."""
+    return any(
+        word[0].isupper() and word not in {"I", "I'm", "I've", "I'd", "I'll"} for word in text.split()[1:]
+    )
+
+
 def hard_benign_examples(
-    data_dir: Path, mined: Path, sources: list[PromptExample], weight: float = 1.5
+    data_dir: Path,
+    mined: Path,
+    sources: list[PromptExample],
+    weight: float = 1.5,
+    *,
+    without_names: bool = False,
 ) -> list[PromptExample]:
     """The Alpaca rows ``mine_hard_benign.py`` listed in ``mined`` (instructions a trained head
     wrongly flags) as safe requests; appended by ``train.py`` after everything else. A row whose
-    instruction ``sources`` already has is skipped, so a changed sample cannot count one twice."""
+    instruction ``sources`` already has is skipped, so a changed sample cannot count one twice.
+    ``without_names`` also skips instructions that name something: taught as safe, they taught
+    the head that a named person or work makes a request ordinary (DATA_CARD.md, tenth attempt)."""
     record = json.loads(mined.read_text())
     text_of = dict(alpaca_rows(data_dir))
     missing = [row for row in record["rows"] if row not in text_of]
@@ -268,7 +283,7 @@ def hard_benign_examples(
     examples = [
         PromptExample(text_of[row], SAFE, "alpaca_hard", weight)
         for row in record["rows"]
-        if text_of[row] not in already
+        if text_of[row] not in already and not (without_names and names_something(text_of[row]))
     ]
     return without_evaluation_prompts(examples, data_dir, lambda ex: ex.text)
 

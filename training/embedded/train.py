@@ -330,6 +330,11 @@ def main() -> None:
     parser.add_argument(
         "--hard-benign-weight", type=float, default=1.5, help="weight of each mined instruction"
     )
+    parser.add_argument(
+        "--hard-benign-without-names",
+        action="store_true",
+        help="leave out the mined instructions in which a word after the first is capitalised",
+    )
     parser.add_argument("--task-twins-weight", type=float, default=3.0, help="weight of each task twin")
     parser.add_argument("--short-twins-weight", type=float, default=3.0, help="weight of each short twin")
     parser.add_argument(
@@ -417,7 +422,13 @@ def main() -> None:
     # Drawn before --holdout filters the sources, so holding Alpaca out does not change the draw.
     wider = wider_benign_examples(args.data_dir, args.seed, prompts) if args.wider_benign else []
     hard = (
-        hard_benign_examples(args.data_dir, args.hard_benign_file, prompts, args.hard_benign_weight)
+        hard_benign_examples(
+            args.data_dir,
+            args.hard_benign_file,
+            prompts,
+            args.hard_benign_weight,
+            without_names=args.hard_benign_without_names,
+        )
         if args.hard_benign
         else []
     )
