@@ -475,3 +475,48 @@ def test_short_twins_are_short_and_each_opening_is_one_group() -> None:
     # Long twins would teach the task shapes again; these stand for the mined short questions.
     assert all(3 <= len(text.split()) <= 15 for text in short.SHORT_HARMFUL)
     assert all(len(group) == 12 for group in groups)
+
+
+def test_probe_means_ignore_padding_and_keep_layers_apart() -> None:
+    import torch
+
+    from training.embedded.probe_smollm2 import masked_means
+
+    first = torch.tensor([[[1.0, 2.0], [3.0, 4.0], [1e6, 1e6]], [[5.0, 5.0], [7.0, 9.0], [9.0, 1.0]]])
+    hidden = [first, first * 10]
+    mask = torch.tensor([[1, 1, 0], [1, 1, 1]])
+    pooled = masked_means(hidden, mask, layers=(0, 1))
+    assert pooled.shape == (2, 4)
+    assert torch.allclose(pooled[0], torch.tensor([2.0, 3.0, 20.0, 30.0]))
+    assert torch.allclose(pooled[1], torch.tensor([7.0, 5.0, 70.0, 50.0]))
+
+
+def test_probe_rankings_follow_the_selection_reports_pairs() -> None:
+    from training.embedded.probe_smollm2 import rankings
+
+    names = ["second_author", "third_author", "fourth_author"]
+    spans, at = {}, 0
+    for name in [f"{a}_{side}" for a in names for side in ("safe", "unsafe")] + [
+        "mildly_worded",
+        "plainly_harmful",
+        "copyright_unsafe",
+        "copyright_safe",
+        "scary_but_safe",
+        "mt_bench",
+    ]:
+        spans[name] = slice(at, at + 2)
+        at += 2
+    prob = np.zeros(at)
+    for name in (
+        "second_author_unsafe",
+        "third_author_unsafe",
+        "mildly_worded",
+        "plainly_harmful",
+        "copyright_unsafe",
+    ):
+        prob[spans[name]] = 1.0
+    # The fourth author's harmful items score below its harmless ones: a reversed ranking.
+    prob[spans["fourth_author_safe"]] = 1.0
+    scores = rankings(prob, spans)
+    assert scores["second_author_auc"] == scores["third_author_auc"] == scores["pooled_auc"] == 1.0
+    assert scores["fourth_author_auc"] == 0.0

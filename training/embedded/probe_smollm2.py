@@ -1,0 +1,228 @@
+"""Probe: does SmolLM2-135M's hidden state add to MiniLM's embedding for request safety?
+
+    python -m training.embedded.probe_smollm2 [--seeds 0 1 2] [--out runs/probe_smollm2]
+
+Seven runs on the mined-instruction line (DATA_CARD.md, eighth to eleventh attempts) moved the
+request head's errors around without removing them, which points at the features rather than the
+data. This script answers one question before anyone builds a runtime for a second encoder: with
+everything else equal (the shipped request sources, no derived examples, frozen features, the
+same small head as ``train.py``'s diagnostic one), how well do heads on MiniLM, on SmolLM2's
+mean-pooled hidden states, and on both rank the never-trained checks? It reads no evaluation
+data. Features take about 6 minutes on 2 cores (cached in ``paths.cache_dir()``); the heads take
+about a minute per feature set and seed. Prints a table and writes ``DIR/probe.json`` and
+``DIR/probe.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from training.embedded.paths import DEFAULT_DATA_DIR, cache_dir
+from training.embedded.selection_checks import MILDLY_WORDED_HARMFUL, PLAINLY_HARMFUL, SCARY_BUT_SAFE
+from training.embedded.sources import SAFE, prompt_examples
+
+# SmolLM2-135M has 30 decoder layers; the middle ones carried the signal in the first probe, the
+# last one (shaped for predicting the next token) the least.
+PROBED_LAYERS = (10, 20, 30)
+
+
+def never_trained_checks(data_dir: Path) -> dict[str, list[str]]:
+    """The selection report's request checks, by name (``*_safe`` / ``*_unsafe`` pairs)."""
+    from training.embedded.copyright_works import copyright_examples
+    from training.embedded.fourth_author_checks import FOURTH_AUTHOR_SHORT_SAFE, FOURTH_AUTHOR_SHORT_UNSAFE
+    from training.embedded.second_author_checks import SECOND_AUTHOR_SAFE, SECOND_AUTHOR_UNSAFE
+    from training.embedded.third_author_checks import THIRD_AUTHOR_TASKS_SAFE, THIRD_AUTHOR_TASKS_UNSAFE
+
+    copyright_check = copyright_examples("check")
+    lines = (data_dir / "mt_bench" / "mt_bench" / "question.jsonl").read_text().splitlines()
+    return {
+        "second_author_safe": list(SECOND_AUTHOR_SAFE),
+        "second_author_unsafe": list(SECOND_AUTHOR_UNSAFE),
+        "third_author_safe": list(THIRD_AUTHOR_TASKS_SAFE),
+        "third_author_unsafe": list(THIRD_AUTHOR_TASKS_UNSAFE),
+        "fourth_author_safe": list(FOURTH_AUTHOR_SHORT_SAFE),
+        "fourth_author_unsafe": list(FOURTH_AUTHOR_SHORT_UNSAFE),
+        "mildly_worded": list(MILDLY_WORDED_HARMFUL),
+        "plainly_harmful": list(PLAINLY_HARMFUL),
+        "scary_but_safe": list(SCARY_BUT_SAFE),
+        "copyright_unsafe": [text for text, unsafe in copyright_check if unsafe],
+        "copyright_safe": [text for text, unsafe in copyright_check if not unsafe],
+        "mt_bench": [json.loads(line)["turns"][0] for line in lines],
+    }
+
+
+def masked_means(hidden_states: Sequence[Any], mask: Any, layers: Sequence[int]) -> Any:
+    """Each listed layer's hidden states averaged over the real (unpadded) tokens, side by side."""
+    import torch
+
+    weights = mask[:, :, None].to(hidden_states[0].dtype)
+    counts = weights.sum(1).clamp(min=1)
+    return torch.cat([(hidden_states[layer] * weights).sum(1) / counts for layer in layers], dim=1)
+
+
+def smollm2_features(texts: list[str], batch_size: int = 32, max_tokens: int = 256) -> np.ndarray:
+    """Mean-pooled hidden states of ``PROBED_LAYERS`` for each text, cached by the texts' hash.
+
+    Texts beyond ``max_tokens`` are cut for this probe only; the probe's own training texts are
+    the only ones that long, and the checks are all short."""
+    import torch
+    from tqdm import tqdm
+
+    from training.embedded.smollm2_answers import load_model
+
+    digest = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]
+    cached = cache_dir() / f"smollm2_features_{digest}_{max_tokens}.npy"
+    if cached.exists():
+        return np.load(cached)
+    tokenizer, model = load_model()
+    tokenizer.padding_side = "right"
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    by_length = np.argsort([len(text) for text in texts])
+    features = np.zeros((len(texts), len(PROBED_LAYERS) * model.config.hidden_size), dtype=np.float32)
+    with torch.inference_mode():
+        for start in tqdm(
+            range(0, len(texts), batch_size), desc="SmolLM2 features", unit="batch", file=sys.stderr
+        ):
+            rows = by_length[start : start + batch_size]
+            batch = tokenizer(
+                [texts[i] for i in rows],
+                return_tensors="pt",
+                padding=True,
+                truncation=True,
+                max_length=max_tokens,
+            )
+            hidden = model.model(**batch, output_hidden_states=True).hidden_states
+            features[rows] = masked_means(hidden, batch["attention_mask"], PROBED_LAYERS).numpy()
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    np.save(cached, features)
+    return features
+
+
+def standardized(x: np.ndarray, n_train: int) -> np.ndarray:
+    """Zero mean, unit variance per feature, from the training rows: the decoder's hidden states
+    have a few huge dimensions that would otherwise swamp the head."""
+    mean, std = x[:n_train].mean(0), x[:n_train].std(0) + 1e-6
+    return ((x - mean) / std).astype(np.float32)
+
+
+def rankings(prob: np.ndarray, spans: dict[str, slice]) -> dict[str, float]:
+    """The selection report's four AUCs (``train.report_selection``) from one head's scores."""
+    from training.embedded.train import auc
+
+    out = {
+        f"{author}_auc": auc(prob[spans[f"{author}_unsafe"]], prob[spans[f"{author}_safe"]])
+        for author in ("second_author", "third_author", "fourth_author")
+    }
+    harmful = ("second_author_unsafe", "mildly_worded", "plainly_harmful", "copyright_unsafe")
+    harmless = ("second_author_safe", "scary_but_safe", "copyright_safe", "mt_bench")
+    out["pooled_auc"] = auc(
+        np.concatenate([prob[spans[k]] for k in harmful]), np.concatenate([prob[spans[k]] for k in harmless])
+    )
+    return {k: round(v, 4) for k, v in out.items()}
+
+
+def plot(results: dict[str, list[dict[str, float]]], shipped: dict[str, float], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = list(shipped)
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    width = 0.8 / len(results)
+    for i, (label, runs) in enumerate(results.items()):
+        means = [float(np.mean([run[m] for run in runs])) for m in metrics]
+        spread = [float(np.ptp([run[m] for run in runs])) / 2 for m in metrics]
+        ax.bar(np.arange(len(metrics)) + i * width, means, width, yerr=spread, label=label)
+    for j, metric in enumerate(metrics):
+        ax.hlines(shipped[metric], j - width / 2, j + 0.8 - width / 2, colors="black", linestyles="dashed")
+    ax.set_xticks(np.arange(len(metrics)) + 0.4 - width / 2, [m.replace("_auc", "") for m in metrics])
+    ax.set_ylim(0.88, 1.0)
+    ax.set_ylabel("AUC, never-trained checks")
+    ax.set_title("Frozen features, same data and head (dashed: shipped K2b, two re-trained layers)")
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--out", type=Path, default=Path("runs/probe_smollm2"))
+    args = parser.parse_args(argv)
+
+    import torch
+
+    from proguard_core.models.embedded.encoder import MiniLMEncoder
+    from proguard_core.models.embedded.heads import Heads
+    from training.embedded.mine_hard_benign import WEIGHTS
+    from training.embedded.train import fit, mlp, predict
+
+    torch.set_num_threads(2)
+    started = time.time()
+    # The shipped weights' request sources (train.py's defaults), without the derived examples.
+    sources = prompt_examples(args.data_dir, 0, True, copyright_works=True, task_shaped=True, dna_weight=0.3)
+    checks = never_trained_checks(args.data_dir)
+    texts = [ex.text for ex in sources]
+    spans, at = {}, len(texts)
+    for name, items in checks.items():
+        spans[name] = slice(at, at + len(items))
+        at += len(items)
+        texts += items
+    n_train = len(sources)
+    unsafe = np.array([ex.target != SAFE for ex in sources], dtype=np.float32)
+    weight = np.array([ex.weight for ex in sources], dtype=np.float32)
+    balance = weight[unsafe == 1].sum() / weight[unsafe == 0].sum()
+    weight = weight * np.where(unsafe == 1, 1.0, balance).astype(np.float32)
+
+    print(f"{n_train} training requests, {len(texts) - n_train} check items", file=sys.stderr)
+    minilm = MiniLMEncoder().encode(texts)
+    smol = smollm2_features(texts)
+    width = smol.shape[1] // len(PROBED_LAYERS)
+    layer = {n: smol[:, i * width : (i + 1) * width] for i, n in enumerate(PROBED_LAYERS)}
+    feature_sets = {
+        "MiniLM": minilm,
+        "SmolLM2 layer 20": standardized(layer[20], n_train),
+        "SmolLM2 layers 10 + 20": standardized(np.concatenate([layer[10], layer[20]], 1), n_train),
+        # MiniLM's unit vectors scaled to about the standardized features' per-dimension size.
+        "MiniLM + SmolLM2 layer 20": np.concatenate(
+            [minilm * np.sqrt(minilm.shape[1]), standardized(layer[20], n_train)], 1
+        ).astype(np.float32),
+    }
+    results: dict[str, list[dict[str, float]]] = {}
+    for label, x in feature_sets.items():
+        for seed in args.seeds:
+            head = fit(
+                mlp(x.shape[1], 256, 1), x[:n_train], unsafe, weight, multiclass=False, epochs=40, seed=seed
+            )
+            scores = rankings(predict(head, x)[:, 0], spans)
+            results.setdefault(label, []).append(scores)
+            print(f"[{time.time() - started:6.0f} s] {label}, seed {seed}: {scores}", file=sys.stderr)
+    shipped = Heads.load(WEIGHTS).meta["selection"]["ranking"]
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "probe.json").write_text(json.dumps({"shipped": shipped, "frozen": results}, indent=1))
+    plot(results, shipped, args.out / "probe.png")
+    print(f"{'features':28s} " + " ".join(f"{m:>20s}" for m in shipped))
+    print(f"{'shipped K2b':28s} " + " ".join(f"{shipped[m]:20.4f}" for m in shipped))
+    for label, runs in results.items():
+        cells = [f"{min(r[m] for r in runs):.4f}-{max(r[m] for r in runs):.4f}" for m in shipped]
+        print(f"{label:28s} " + " ".join(f"{c:>20s}" for c in cells))
+    print(f"wrote {args.out / 'probe.json'} and probe.png")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
