@@ -1,15 +1,16 @@
 """Probe: does SmolLM2-135M's hidden state add to MiniLM's embedding for request safety?
 
-    python -m training.embedded.probe_smollm2 [--seeds 0 1 2] [--out runs/probe_smollm2]
+    python -m training.embedded.probe_smollm2 [--seeds 0 1 2 3 4] [--out runs/probe_smollm2]
 
 Seven runs on the mined-instruction line (DATA_CARD.md, eighth to eleventh attempts) moved the
 request head's errors around without removing them, which points at the features rather than the
 data. This script answers one question before anyone builds a runtime for a second encoder: with
 everything else equal (the shipped request sources, no derived examples, frozen features, the
 same small head as ``train.py``'s diagnostic one), how well do heads on MiniLM, on SmolLM2's
-mean-pooled hidden states, and on both rank the never-trained checks? It reads no evaluation
-data. Features take about 6 minutes on 2 cores (cached in ``paths.cache_dir()``); the heads take
-about a minute per feature set and seed. Prints a table and writes ``DIR/probe.json`` and
+mean-pooled hidden states, and on both rank the never-trained checks? A control adds one of
+MiniLM's own middle layers instead, to tell a second model's view from a second layer's. It
+reads no evaluation data. SmolLM2's features take about 6 minutes on 2 cores (cached in
+``paths.cache_dir()``); each head about 10 seconds. Prints a table and writes ``DIR/probe.json`` and
 ``DIR/probe.png``.
 """
 
@@ -108,6 +109,17 @@ def smollm2_features(texts: list[str], batch_size: int = 32, max_tokens: int = 2
     return features
 
 
+def minilm_middle_layer(texts: list[str], layer: int = 3) -> np.ndarray:
+    """MiniLM's token states after ``layer`` of its 6 layers, averaged over the real tokens: the
+    control that asks whether any second view of the text helps, not SmolLM2 in particular."""
+    from proguard_core.models.embedded.encoder import MiniLMEncoder
+    from training.embedded.tune_layer import collect_states
+
+    encoder = MiniLMEncoder(top_layers=6 - layer)
+    states = collect_states(encoder, texts, max_tokens=256, show_progress=False)
+    return np.stack([state.astype(np.float32).mean(0) for state in states])
+
+
 def standardized(x: np.ndarray, n_train: int) -> np.ndarray:
     """Zero mean, unit variance per feature, from the training rows: the decoder's hidden states
     have a few huge dimensions that would otherwise swamp the head."""
@@ -138,19 +150,20 @@ def plot(results: dict[str, list[dict[str, float]]], shipped: dict[str, float], 
     import matplotlib.pyplot as plt
 
     metrics = list(shipped)
-    fig, ax = plt.subplots(figsize=(9, 4.5))
+    fig, ax = plt.subplots(figsize=(12, 4.5))
     width = 0.8 / len(results)
     for i, (label, runs) in enumerate(results.items()):
         means = [float(np.mean([run[m] for run in runs])) for m in metrics]
-        spread = [float(np.ptp([run[m] for run in runs])) / 2 for m in metrics]
-        ax.bar(np.arange(len(metrics)) + i * width, means, width, yerr=spread, label=label)
+        low = [mean - min(run[m] for run in runs) for mean, m in zip(means, metrics, strict=True)]
+        high = [max(run[m] for run in runs) - mean for mean, m in zip(means, metrics, strict=True)]
+        ax.bar(np.arange(len(metrics)) + i * width, means, width, yerr=[low, high], label=label)
     for j, metric in enumerate(metrics):
         ax.hlines(shipped[metric], j - width / 2, j + 0.8 - width / 2, colors="black", linestyles="dashed")
     ax.set_xticks(np.arange(len(metrics)) + 0.4 - width / 2, [m.replace("_auc", "") for m in metrics])
     ax.set_ylim(0.88, 1.0)
-    ax.set_ylabel("AUC, never-trained checks")
+    ax.set_ylabel("AUC on never-trained checks\n(mean of seeds; whiskers: min to max)")
     ax.set_title("Frozen features, same data and head (dashed: shipped K2b, two re-trained layers)")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     fig.savefig(path, dpi=120)
 
@@ -160,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--out", type=Path, default=Path("runs/probe_smollm2"))
     args = parser.parse_args(argv)
 
@@ -193,18 +206,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     smol = smollm2_features(texts)
     width = smol.shape[1] // len(PROBED_LAYERS)
     layer = {n: smol[:, i * width : (i + 1) * width] for i, n in enumerate(PROBED_LAYERS)}
+    # MiniLM's unit vectors scaled to about the standardized features' per-dimension size.
+    scaled = minilm * np.sqrt(minilm.shape[1])
+    middle = {n: standardized(minilm_middle_layer(texts, n), n_train) for n in (3, 4)}
+    smol_20 = standardized(layer[20], n_train)
     feature_sets = {
         "MiniLM": minilm,
-        "SmolLM2 layer 20": standardized(layer[20], n_train),
+        "MiniLM + its layer 3": np.concatenate([scaled, middle[3]], 1),
+        # Layer 4 is what the shipped model's trunk hands its two re-trained layers: free at run time.
+        "MiniLM + its layer 4": np.concatenate([scaled, middle[4]], 1),
+        "SmolLM2 layer 20": smol_20,
         "SmolLM2 layers 10 + 20": standardized(np.concatenate([layer[10], layer[20]], 1), n_train),
-        # MiniLM's unit vectors scaled to about the standardized features' per-dimension size.
-        "MiniLM + SmolLM2 layer 20": np.concatenate(
-            [minilm * np.sqrt(minilm.shape[1]), standardized(layer[20], n_train)], 1
-        ).astype(np.float32),
+        "MiniLM + SmolLM2 layer 20": np.concatenate([scaled, smol_20], 1),
+        "MiniLM + its layer 4 + SmolLM2 layer 20": np.concatenate([scaled, middle[4], smol_20], 1),
     }
     results: dict[str, list[dict[str, float]]] = {}
-    for label, x in feature_sets.items():
+    for label, features in feature_sets.items():
+        x = features.astype(np.float32)
         for seed in args.seeds:
+            # Seeded before the head is built, so its initial weights do not depend on which
+            # feature sets ran before it.
+            torch.manual_seed(seed)
             head = fit(
                 mlp(x.shape[1], 256, 1), x[:n_train], unsafe, weight, multiclass=False, epochs=40, seed=seed
             )
@@ -215,11 +237,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "probe.json").write_text(json.dumps({"shipped": shipped, "frozen": results}, indent=1))
     plot(results, shipped, args.out / "probe.png")
-    print(f"{'features':28s} " + " ".join(f"{m:>20s}" for m in shipped))
-    print(f"{'shipped K2b':28s} " + " ".join(f"{shipped[m]:20.4f}" for m in shipped))
+    print(f"{'features':40s} " + " ".join(f"{m:>20s}" for m in shipped))
+    print(f"{'shipped K2b':40s} " + " ".join(f"{shipped[m]:20.4f}" for m in shipped))
     for label, runs in results.items():
         cells = [f"{min(r[m] for r in runs):.4f}-{max(r[m] for r in runs):.4f}" for m in shipped]
-        print(f"{label:28s} " + " ".join(f"{c:>20s}" for c in cells))
+        print(f"{label:40s} " + " ".join(f"{c:>20s}" for c in cells))
     print(f"wrote {args.out / 'probe.json'} and probe.png")
     return 0
 
