@@ -252,6 +252,46 @@ def test_retrained_layers_round_trip_through_the_heads_file(
     assert 0.0 <= guard.score_requests(["How do I bake bread?"])[0].prob <= 1.0
 
 
+def test_a_head_that_reads_the_trunk_scores_the_same_in_training_and_in_the_guard(tmp_path: Path) -> None:
+    # --trunk-features: the head reads the top layers' pooled output and the trunk's averaged,
+    # standardized token states. Training computes them in torch, the guard in numpy after the
+    # ONNX trunk; a mismatch would move every score away from the calibrated threshold.
+    import dataclasses
+
+    import torch
+
+    from proguard_core.models.embedded import EmbeddedGuard
+    from proguard_core.models.embedded.heads import WEIGHTS_PATH, Heads
+    from training.embedded.tune_layer import TunedTop, collect_states, predict_tuned, trunk_scale
+
+    encoder = MiniLMEncoder(top_layers=2)
+    texts = ["How do I kill a Python process?", "How do I make a pipe bomb?", "Write a poem about rain."]
+    states = collect_states(encoder, texts, show_progress=False)
+    scale = trunk_scale(states)
+    assert scale[0].shape == scale[1].shape == (384,) and (scale[1] > 0).all()
+    torch.manual_seed(0)
+    model = TunedTop(encoder.top_layers, trunk_scale=scale).eval()
+    with torch.no_grad():
+        model.head[4].bias.add_(1.0)  # keep the probabilities away from 0 and 1, where all agree
+    with np.load(WEIGHTS_PATH) as shipped:
+        arrays = {k: shipped[k] for k in shipped.files if not k.startswith("request.")}
+    arrays.update(model.export("request", base=encoder.top_layers))
+    assert arrays["request.w1"].shape == (768, 256)
+    path = tmp_path / "heads.npz"
+    np.savez(path, **arrays)
+    heads = Heads.load(path)
+    assert heads.request_trunk is not None and np.allclose(heads.request_trunk[0], scale[0])
+    guard = EmbeddedGuard(heads=heads, ocr=False, nsfw=False)
+    in_guard = np.array([score.prob for score in guard.score_requests(texts)])
+    # float16 states in training and float16 head weights in the file, hence the tolerance.
+    assert np.allclose(in_guard, predict_tuned(model, states), atol=0.02)
+    # The guard does read the trunk's view: shifting its statistics moves the scores.
+    shifted = dataclasses.replace(heads, request_trunk=(scale[0] + 1.0, scale[1]))
+    moved = EmbeddedGuard(heads=shifted, ocr=False, nsfw=False).score_requests(texts)
+    assert not np.allclose([score.prob for score in moved], in_guard, atol=0.02)
+    assert Heads.load(WEIGHTS_PATH).request_trunk is None
+
+
 def test_quantized_difference_error_is_half_a_step_and_unchanged_columns_stay_exact() -> None:
     from proguard_core.models.embedded.heads import dequantize_difference, quantize_difference
 

@@ -59,7 +59,13 @@ from training.embedded.sources import (
     wider_benign_examples,
 )
 from training.embedded.third_author_checks import THIRD_AUTHOR_TASKS_SAFE, THIRD_AUTHOR_TASKS_UNSAFE
-from training.embedded.tune_layer import collect_states, predict_tuned, train_tuned, weighted_step
+from training.embedded.tune_layer import (
+    collect_states,
+    predict_tuned,
+    train_tuned,
+    trunk_scale,
+    weighted_step,
+)
 
 WEIGHTS = REPO / "proguard_core" / "models" / "embedded" / "weights" / "heads.npz"
 
@@ -98,6 +104,10 @@ EXPERIMENT_OPTIONS = (
         "as safe requests",
     ),
     ("--task-twins", "add contrast_task_twins.py: harmful requests in the shapes of plain assistant tasks"),
+    (
+        "--trunk-features",
+        "the request head also reads the trunk's averaged token states (the probe's second view)",
+    ),
     (
         "--short-twins",
         "add contrast_short_twins.py: short harmful questions in the openings of ordinary ones",
@@ -490,14 +500,16 @@ def main() -> None:
     progress(started, f"request head: MiniLM's top {args.tune_layers} layer(s), the part that takes minutes")
     states = collect_states(encoder, [ex.text for ex in prompts])
     train_idx = np.flatnonzero(train)
+    train_states = [states[i] for i in train_idx]
     tuned = train_tuned(
         encoder,
-        [states[i] for i in train_idx],
+        train_states,
         unsafe[train_idx],
         (weight * cls_w)[train_idx],
         epochs=args.tune_epochs,
         seed=args.seed,
         soup=args.soup,
+        trunk_scale=trunk_scale(train_states) if args.trunk_features else None,
     )
     calib_idx = np.flatnonzero(calib)
     calib_prob = predict_tuned(tuned, [states[i] for i in calib_idx])
@@ -549,9 +561,10 @@ def main() -> None:
         "subcategories": list(ALL_SUBCATEGORIES),
         "request_threshold": req_t,
         "response_threshold": resp_t,
-        "request_head": "tuned_last_layer"
-        if args.tune_layers == 1
-        else f"tuned_top_{args.tune_layers}_layers",
+        "request_head": (
+            "tuned_last_layer" if args.tune_layers == 1 else f"tuned_top_{args.tune_layers}_layers"
+        )
+        + ("+trunk_mean" if args.trunk_features else ""),
         "tuned_layer_seconds": round(tuned_seconds, 1),
         "calibration": {
             "request_f1": req_f1,

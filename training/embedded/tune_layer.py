@@ -88,11 +88,26 @@ class TrainableLayer(nn.Module):
 class TunedTop(nn.Module):
     """MiniLM's top layers, re-trained together with a request-safety head on their pooled output."""
 
-    def __init__(self, layers: Sequence[Layer], hidden: int = 256) -> None:
+    trunk_mean: torch.Tensor  # buffers, present when the head reads the trunk
+    trunk_std: torch.Tensor
+
+    def __init__(
+        self,
+        layers: Sequence[Layer],
+        hidden: int = 256,
+        trunk_scale: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
         super().__init__()
         self.layers = nn.ModuleList(TrainableLayer(layer) for layer in layers)
+        # With ``trunk_scale`` the head also reads the trunk's averaged token states, standardized
+        # (``encoder.standardized_trunk_mean`` at run time).
+        self.reads_trunk = trunk_scale is not None
+        if trunk_scale is not None:
+            self.register_buffer("trunk_mean", torch.from_numpy(trunk_scale[0].astype(np.float32)))
+            self.register_buffer("trunk_std", torch.from_numpy(trunk_scale[1].astype(np.float32)))
+        width = 384 * (2 if self.reads_trunk else 1)
         self.head = nn.Sequential(
-            nn.Dropout(0.1), nn.Linear(384, hidden), nn.GELU(), nn.Dropout(0.1), nn.Linear(hidden, 1)
+            nn.Dropout(0.1), nn.Linear(width, hidden), nn.GELU(), nn.Dropout(0.1), nn.Linear(hidden, 1)
         )
 
     def pooled(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -101,8 +116,16 @@ class TunedTop(nn.Module):
         pooled = (x * mask[:, :, None]).sum(1) / mask.sum(1, keepdim=True).clamp(min=1)
         return nn.functional.normalize(pooled, dim=1)
 
+    def request_input(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """What the head reads: the pooled output of the top layers, and the trunk's view if any."""
+        pooled = self.pooled(x, mask)
+        if not self.reads_trunk:
+            return pooled
+        average = (x * mask[:, :, None]).sum(1) / mask.sum(1, keepdim=True).clamp(min=1)
+        return torch.cat([pooled, (average - self.trunk_mean) / self.trunk_std], dim=1)
+
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        return self.head(self.pooled(x, mask))[:, 0]
+        return self.head(self.request_input(x, mask))[:, 0]
 
     def export(self, prefix: str, base: Sequence[Layer] | None = None) -> dict[str, np.ndarray]:
         """Arrays in the heads file's format (``Heads.load`` reads them back); with ``base``, MiniLM's
@@ -118,6 +141,9 @@ class TunedTop(nn.Module):
         out[f"{prefix}.b1"] = lin1.bias.detach().numpy().astype(np.float32)
         out[f"{prefix}.w2"] = lin2.weight.detach().numpy().T.astype(np.float16)
         out[f"{prefix}.b2"] = lin2.bias.detach().numpy().astype(np.float32)
+        if self.reads_trunk:
+            out[f"{prefix}.trunk_mean"] = self.trunk_mean.numpy().astype(np.float32)
+            out[f"{prefix}.trunk_std"] = self.trunk_std.numpy().astype(np.float32)
         return out
 
 
@@ -149,6 +175,7 @@ def train_tuned(
     seed: int = 0,
     soup: int = 1,
     show_progress: bool = True,
+    trunk_scale: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> TunedTop:
     """Fine-tune the top layers and head; with ``soup`` > 1, average the weights of that many runs.
 
@@ -177,6 +204,7 @@ def train_tuned(
                 init_seed=seed,
                 order_seed=seed + 1000 * k,
                 on_batch=bar.update,
+                trunk_scale=trunk_scale,
             )
             for k in range(soup)
         ]
@@ -196,9 +224,10 @@ def _train_once(
     init_seed: int,
     order_seed: int,
     on_batch: Callable[[], object] = lambda: None,
+    trunk_scale: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> TunedTop:
     torch.manual_seed(init_seed)
-    model = TunedTop(encoder.top_layers)
+    model = TunedTop(encoder.top_layers, trunk_scale=trunk_scale)
     if order_seed != init_seed:  # the first run keeps one stream for init and dropout, as before soups
         torch.manual_seed(order_seed)
     rng = np.random.default_rng(order_seed)
@@ -222,6 +251,12 @@ def _train_once(
             on_batch()
     model.eval()
     return model
+
+
+def trunk_scale(states: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation, over texts, of each text's averaged trunk token states."""
+    averages = np.stack([state.astype(np.float32).mean(0) for state in states])
+    return averages.mean(0), averages.std(0) + 1e-6
 
 
 def predict_tuned(model: TunedTop, states: list[np.ndarray]) -> np.ndarray:

@@ -93,6 +93,13 @@ def minilm_top_layers(count: int, model_dir: Path | None = None) -> tuple[Layer,
         return tuple(_layer(f.get_tensor, i) for i in range(n_layers - count, n_layers))
 
 
+def standardized_trunk_mean(x: FloatArray, mask: FloatArray, mean: FloatArray, std: FloatArray) -> FloatArray:
+    """The trunk's token states averaged over real tokens, then standardized by training-set
+    statistics: a few dimensions of the raw average are large enough to swamp a head."""
+    average = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1.0)
+    return ((average - mean) / std).astype(np.float32)
+
+
 class MiniLMEncoder:
     """Mean-pooled, L2-normalised MiniLM embeddings (same numbers as sentence-transformers)."""
 
@@ -173,6 +180,7 @@ class MiniLMEncoder:
         ids: Sequence[Sequence[int]],
         top: Sequence[Layer],
         needs_plain: Callable[[FloatArray], npt.NDArray[np.bool_]],
+        trunk_scale: tuple[FloatArray, FloatArray] | None = None,
     ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
         """Embeddings through the replacement top layers ``top`` and, for the rows that
         ``needs_plain`` picks from those, through MiniLM's own top layers as well.
@@ -182,14 +190,18 @@ class MiniLMEncoder:
         so a second embedding of a row costs the top layers only, not all six; the trunk's token
         states are kept until the pick, so callers bound the memory by the size of ``ids``.
         Returns the tuned embeddings, the plain ones (zero where not computed) and which rows have
-        one.
+        one. With ``trunk_scale`` (a heads file's ``request_trunk``), each tuned row also carries the
+        trunk's token states averaged and standardized, the request head's second view of the text.
         """
         layers = tuple(top)
-        tuned = np.zeros((len(ids), self.dim), dtype=np.float32)
+        width = self.dim if trunk_scale is None else 2 * self.dim
+        tuned = np.zeros((len(ids), width), dtype=np.float32)
         trunk_states = []
         for chunk in self.batches(ids):
             x, mask = self.hidden_before_top([ids[i] for i in chunk])
-            tuned[chunk] = self._pool(self.run_layers(layers, x, mask), mask)
+            tuned[chunk, : self.dim] = self._pool(self.run_layers(layers, x, mask), mask)
+            if trunk_scale is not None:
+                tuned[chunk, self.dim :] = standardized_trunk_mean(x, mask, *trunk_scale)
             trunk_states.append((chunk, x, mask))
         has_plain = np.asarray(needs_plain(tuned), dtype=bool)
         plain = np.zeros((len(ids), self.dim), dtype=np.float32)

@@ -87,6 +87,9 @@ class Heads:
     # features), and whether a reply declines (its own embedding).
     comply: MLPHead | None = None
     decline: MLPHead | None = None
+    # Optional: the mean and standard deviation that standardize the trunk's averaged token states
+    # when the request head also reads them (``train.py --trunk-features``).
+    request_trunk: tuple[FloatArray, FloatArray] | None = None
 
     @classmethod
     def load(cls, path: Path = WEIGHTS_PATH) -> Heads:
@@ -115,6 +118,12 @@ class Heads:
             meta=meta,
             comply=head("comply") if "comply.w1" in arrays else None,
             decline=head("decline") if "decline.w1" in arrays else None,
+            request_trunk=(
+                arrays["request.trunk_mean"].astype(np.float32),
+                arrays["request.trunk_std"].astype(np.float32),
+            )
+            if "request.trunk_mean" in arrays
+            else None,
         )
 
 

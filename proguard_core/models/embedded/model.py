@@ -220,7 +220,7 @@ class EmbeddedGuard:
             return picked
 
         _, plain, has_plain = self.encoder.encode_ids_tuned(
-            windows, self.heads.request_layers, deciding_and_flagged
+            windows, self.heads.request_layers, deciding_and_flagged, self.heads.request_trunk
         )
         return [
             TextScore(float(prob[best]), windows[best], plain[best] if has_plain[best] else None, len(idx))
