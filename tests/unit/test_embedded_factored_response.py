@@ -94,3 +94,37 @@ def test_a_rule_without_its_head_is_a_typed_error(tmp_path: Path) -> None:
     guard = EmbeddedGuard(heads=heads_with(tmp_path, "decline", wrong_head, rule), ocr=False, nsfw=False)
     with pytest.raises(InputError, match="comply head"):
         guard.score_responses([HARMFUL], [STEPS])
+
+
+def test_a_bare_reply_is_read_alone_once_and_its_request_side_score_is_left_as_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With no prompt, predict reads the reply alone as a statement; the factored response score
+    # needs the same reading. It must reuse it, and must not discount the request side's copy.
+    decline = small_head(384, -1.0, seed=3)
+    rule = {"rule": "pair_or_undeclined_content", "threshold": 0.9}
+    guard = EmbeddedGuard(heads=heads_with(tmp_path, "decline", decline, rule), ocr=False, nsfw=False)
+    alone = guard.score_requests([STEPS])[0].prob
+    scored: list[str] = []
+    score_requests = guard.score_requests
+
+    def counting(texts: list[str]) -> Any:
+        scored.extend(texts)
+        return score_requests(texts)
+
+    monkeypatch.setattr(guard, "score_requests", counting)
+    tax = default_taxonomy()
+    verdict = guard.predict([ModelRequest(input=GuardInput(response=STEPS), provided=tax, taxonomy=tax)])[0]
+    assert scored.count(STEPS) == 1
+    goes_along = 1.0 - float(sigmoid(decline_of(guard, STEPS)).min())
+    assert 0.05 < goes_along < 0.95  # the discount is real, so a shared score would show it
+    # A bare reply also counts undiscounted, as a statement: the verdict takes the higher.
+    factored = guard.score_responses([""], [STEPS])[0].prob
+    assert factored == pytest.approx(alone * goes_along, abs=1e-4)  # the discounted reading decides
+    assert verdict.scores["response"] == pytest.approx(alone, abs=1e-4)
+
+
+def decline_of(guard: EmbeddedGuard, reply: str) -> np.ndarray:
+    assert guard.heads.decline is not None
+    r_emb, _, _ = guard.embed_windows([reply])
+    return guard.heads.decline(r_emb)[:, 0]

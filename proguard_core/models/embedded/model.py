@@ -14,6 +14,7 @@ responses over one MiniLM window (256 word pieces) are judged in overlapping win
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import threading
 import time
@@ -232,6 +233,7 @@ class EmbeddedGuard:
         prompts: Sequence[str],
         responses: Sequence[str],
         prompt_probs: Sequence[float] | None = None,
+        replies_alone: Sequence[TextScore | None] | None = None,
     ) -> list[TextScore]:
         """Probability that each response is unsafe given its prompt (refusals are safe).
 
@@ -240,7 +242,9 @@ class EmbeddedGuard:
         when the caller already has them) by the compliance head's probability that the reply goes
         along with it. When the trained combiner is present the score is mixed with the request
         head's reading of the response text on its own, which catches compliant answers that are
-        harmful content rather than instructions.
+        harmful content rather than instructions. ``replies_alone`` gives the request head's
+        scores of replies the caller has already read alone (None where not), so that reading is
+        not repeated.
         """
         if not responses:
             return []
@@ -249,17 +253,19 @@ class EmbeddedGuard:
         features = pair_features(p_emb[owner], r_emb)
         factored = self.heads.meta.get("response_factored")
         if factored is not None and factored["rule"] == "request_x_comply":
-            return self._factored_scores(prompts, responses, features, r_emb, owner, windows, prompt_probs)
+            return self._factored_scores(
+                prompts, responses, features, r_emb, owner, windows, prompt_probs, replies_alone
+            )
         prob = sigmoid(self.heads.response(features)[:, 0])
         out = [
             TextScore(float(prob[best]), windows[best], r_emb[best], count)
             for best, count in _deciding_windows(prob, owner, len(responses))
         ]
         if factored is not None and factored["rule"] == "pair_or_undeclined_content":
-            self._add_undeclined_content(responses, out, r_emb, owner)
+            self._add_undeclined_content(self._replies_alone(responses, replies_alone), out, r_emb, owner)
         combiner = self.heads.meta.get("response_combiner")
         if combiner:
-            content = self.score_requests(responses)
+            content = self._replies_alone(responses, replies_alone)
             for score, alone in zip(out, content, strict=True):
                 z = (
                     combiner["pair_weight"] * _logit(score.prob)
@@ -278,6 +284,7 @@ class EmbeddedGuard:
         owner: np.ndarray,
         windows: list[list[int]],
         prompt_probs: Sequence[float] | None,
+        replies_alone: Sequence[TextScore | None] | None,
     ) -> list[TextScore]:
         """request probability x the most compliant window's compliance probability, per response;
         with the file's ``content_term``, the request head's reading of the reply alone when higher."""
@@ -292,7 +299,7 @@ class EmbeddedGuard:
             probs = np.asarray(prompt_probs, dtype=np.float64)
         comply = sigmoid(self.heads.comply(features)[:, 0])
         content = (
-            self.score_requests(responses)
+            self._replies_alone(responses, replies_alone)
             if self.heads.meta["response_factored"].get("content_term", False)
             else None
         )
@@ -308,8 +315,23 @@ class EmbeddedGuard:
             out.append(score)
         return out
 
+    def _replies_alone(
+        self, responses: Sequence[str], known: Sequence[TextScore | None] | None
+    ) -> list[TextScore]:
+        """The request head's reading of each reply alone: copies of the ``known`` ones (callers
+        change these scores, and the originals belong to the request side of a verdict), the rest
+        scored now."""
+        have = list(known) if known is not None else [None] * len(responses)
+        missing = [i for i, score in enumerate(have) if score is None]
+        fresh = iter(self.score_requests([responses[i] for i in missing]))
+        return [dataclasses.replace(score) if score is not None else next(fresh) for score in have]
+
     def _add_undeclined_content(
-        self, responses: Sequence[str], pair_scores: list[TextScore], r_emb: FloatArray, owner: np.ndarray
+        self,
+        replies_alone: list[TextScore],
+        pair_scores: list[TextScore],
+        r_emb: FloatArray,
+        owner: np.ndarray,
     ) -> None:
         """Raise each pair score to the request head's reading of the reply alone, discounted by
         the chance that the reply declines: harmful text after a harmless prompt is caught, a
@@ -317,7 +339,7 @@ class EmbeddedGuard:
         if self.heads.decline is None:
             raise InputError("heads file: a pair_or_undeclined_content response score needs the decline head")
         decline = sigmoid(self.heads.decline(r_emb)[:, 0])
-        for i, (pair, alone) in enumerate(zip(pair_scores, self.score_requests(responses), strict=True)):
+        for i, (pair, alone) in enumerate(zip(pair_scores, replies_alone, strict=True)):
             # The least declining window: a refusal followed by the asked-for text still goes along.
             goes_along = 1.0 - float(decline[owner == i].min())
             if alone.prob * goes_along > pair.prob:
@@ -461,7 +483,11 @@ class EmbeddedGuard:
             max((s.prob for what, s in per_req.get(i, []) if what != "response"), default=0.0)
             for i in pair_owner
         ]
-        resp_scores = self.score_responses(pair_prompts, pair_responses, prompt_probs)
+        # A bare response was just read alone as a statement; the response score may need that too.
+        read_alone = [
+            next((s for what, s in per_req.get(i, []) if what == "response"), None) for i in pair_owner
+        ]
+        resp_scores = self.score_responses(pair_prompts, pair_responses, prompt_probs, read_alone)
         per_resp = dict(zip(pair_owner, resp_scores, strict=True))
         model_ms = (time.perf_counter() - started) * 1000 / max(1, len(requests))
 
