@@ -216,6 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Layer 4 is what the shipped model's trunk hands its two re-trained layers: free at run time.
         "MiniLM + its layer 4": np.concatenate([scaled, middle[4]], 1),
         "SmolLM2 layer 20": smol_20,
+        "SmolLM2 layer 30": standardized(layer[30], n_train),
         "SmolLM2 layers 10 + 20": standardized(np.concatenate([layer[10], layer[20]], 1), n_train),
         "MiniLM + SmolLM2 layer 20": np.concatenate([scaled, smol_20], 1),
         "MiniLM + its layer 4 + SmolLM2 layer 20": np.concatenate([scaled, middle[4], smol_20], 1),
