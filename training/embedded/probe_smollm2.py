@@ -1,6 +1,6 @@
 """Probe: does SmolLM2-135M's hidden state add to MiniLM's embedding for request safety?
 
-    python -m training.embedded.probe_smollm2 [--seeds 0 1 2 3 4] [--out runs/probe_smollm2]
+    python -m training.embedded.probe_smollm2 [--seeds 0 1 2 3 4] [--out runs/probe_smollm2] [--speed]
 
 Seven runs on the mined-instruction line (DATA_CARD.md, eighth to eleventh attempts) moved the
 request head's errors around without removing them, which points at the features rather than the
@@ -120,6 +120,37 @@ def minilm_middle_layer(texts: list[str], layer: int = 3) -> np.ndarray:
     return np.stack([state.astype(np.float32).mean(0) for state in states])
 
 
+def smollm2_speed(texts: list[str], layer_counts: Sequence[int] = (30, 20), batch_size: int = 64) -> None:
+    """Texts per second through SmolLM2's first layers (best of three passes), and its load time:
+    what a run time built on these features would cost."""
+    import torch
+
+    from training.embedded.smollm2_answers import load_model
+
+    started = time.time()
+    tokenizer, model = load_model()
+    print(f"SmolLM2 load (GGUF, dequantised): {time.time() - started:.1f} s")
+    tokenizer.padding_side = "right"
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    every_layer = model.model.layers
+    for count in layer_counts:
+        model.model.layers = every_layer[:count]
+        best = float("inf")
+        for _ in range(3):
+            started = time.time()
+            with torch.inference_mode():
+                for start in range(0, len(texts), batch_size):
+                    model.model(
+                        **tokenizer(texts[start : start + batch_size], return_tensors="pt", padding=True)
+                    )
+            best = min(best, time.time() - started)
+        print(
+            f"first {count} layers: {len(texts) / best:.0f} texts/s (batch {batch_size}, {len(texts)} texts)"
+        )
+    model.model.layers = every_layer
+
+
 def standardized(x: np.ndarray, n_train: int) -> np.ndarray:
     """Zero mean, unit variance per feature, from the training rows: the decoder's hidden states
     have a few huge dimensions that would otherwise swamp the head."""
@@ -175,6 +206,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--out", type=Path, default=Path("runs/probe_smollm2"))
+    parser.add_argument(
+        "--speed", action="store_true", help="only time SmolLM2 on the short check requests and exit"
+    )
     args = parser.parse_args(argv)
 
     import torch
@@ -185,6 +219,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from training.embedded.train import fit, mlp, predict
 
     torch.set_num_threads(2)
+    if args.speed:
+        checks = never_trained_checks(args.data_dir)
+        smollm2_speed(checks["second_author_safe"] + checks["second_author_unsafe"])
+        return 0
     started = time.time()
     # The shipped weights' request sources (train.py's defaults), without the derived examples.
     sources = prompt_examples(args.data_dir, 0, True, copyright_works=True, task_shaped=True, dna_weight=0.3)
