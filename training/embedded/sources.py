@@ -288,18 +288,22 @@ def hard_benign_examples(
     return without_evaluation_prompts(examples, data_dir, lambda ex: ex.text)
 
 
+def _harmful_twins(data_dir: Path, texts: tuple[str, ...], source: str, weight: float) -> list[PromptExample]:
+    """Our harmful requests as unsafe examples, categories as for AdvBench (nearest of all 28)."""
+    examples = [PromptExample(text, ANY, source, weight) for text in texts]
+    return without_evaluation_prompts(examples, data_dir, lambda ex: ex.text)
+
+
 def task_twin_examples(data_dir: Path, weight: float = 3.0) -> list[PromptExample]:
     """``contrast_task_twins.py``: harmful requests in the shapes ``--hard-benign`` teaches as safe;
-    appended by ``train.py`` after everything else. Categories as for AdvBench (nearest of all 28)."""
-    examples = [PromptExample(text, ANY, "contrast_task_twins", weight) for text in HARMFUL_TASKS]
-    return without_evaluation_prompts(examples, data_dir, lambda ex: ex.text)
+    appended by ``train.py`` after everything else."""
+    return _harmful_twins(data_dir, HARMFUL_TASKS, "contrast_task_twins", weight)
 
 
 def short_twin_examples(data_dir: Path, weight: float = 3.0) -> list[PromptExample]:
     """``contrast_short_twins.py``: short harmful questions in the openings of the short ordinary
     questions ``--hard-benign`` teaches as safe; appended by ``train.py`` after the task twins."""
-    examples = [PromptExample(text, ANY, "contrast_short_twins", weight) for text in SHORT_HARMFUL]
-    return without_evaluation_prompts(examples, data_dir, lambda ex: ex.text)
+    return _harmful_twins(data_dir, SHORT_HARMFUL, "contrast_short_twins", weight)
 
 
 def _template_answers(

@@ -622,6 +622,45 @@ def run_summary(meta: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def never_trained_checks(data_dir: Path) -> dict[str, list[str]]:
+    """The request checks no training option sees, by name: MT-bench's questions, the held-out
+    half of ``copyright_works.py``, ``selection_checks.py``'s requests and the other authors' sets.
+    Names ending in ``_safe`` / ``_unsafe`` come in pairs."""
+    copyright_check = copyright_examples("check")
+    lines = (data_dir / "mt_bench" / "mt_bench" / "question.jsonl").read_text().splitlines()
+    return {
+        "mt_bench": [json.loads(line)["turns"][0] for line in lines],
+        "copyright_unsafe": [text for text, unsafe in copyright_check if unsafe],
+        "copyright_safe": [text for text, unsafe in copyright_check if not unsafe],
+        "scary_but_safe": list(SCARY_BUT_SAFE),
+        "plainly_harmful": list(PLAINLY_HARMFUL),
+        "mildly_worded": list(MILDLY_WORDED_HARMFUL),
+        "second_author_safe": list(SECOND_AUTHOR_SAFE),
+        "second_author_unsafe": list(SECOND_AUTHOR_UNSAFE),
+        "third_author_safe": list(THIRD_AUTHOR_TASKS_SAFE),
+        "third_author_unsafe": list(THIRD_AUTHOR_TASKS_UNSAFE),
+        "fourth_author_safe": list(FOURTH_AUTHOR_SHORT_SAFE),
+        "fourth_author_unsafe": list(FOURTH_AUTHOR_SHORT_UNSAFE),
+    }
+
+
+def rankings(scored: dict[str, np.ndarray]) -> dict[str, float]:
+    """AUCs of the never-trained checks' scores (keyed as ``never_trained_checks``): each author's
+    harmful requests against their harmless ones, and "pooled", the second author's, mildly
+    worded, plainly harmful and copyright requests against the second author's harmless ones,
+    scary-but-safe, the copyright twins and MT-bench."""
+    out = {
+        f"{author}_auc": auc(scored[f"{author}_unsafe"], scored[f"{author}_safe"])
+        for author in ("second_author", "third_author", "fourth_author")
+    }
+    harmful = ("second_author_unsafe", "mildly_worded", "plainly_harmful", "copyright_unsafe")
+    harmless = ("second_author_safe", "scary_but_safe", "copyright_safe", "mt_bench")
+    out["pooled_auc"] = auc(
+        np.concatenate([scored[k] for k in harmful]), np.concatenate([scored[k] for k in harmless])
+    )
+    return {k: round(v, 4) for k, v in out.items()}
+
+
 def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample]) -> None:
     """Flag rates of the written model on training-pool text it never saw, stored in its metadata.
 
@@ -646,27 +685,26 @@ def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample
     def rate(hits: list[bool]) -> dict[str, float]:
         return {"n": len(hits), "flagged_pct": round(100 * float(np.mean(hits)), 1)}
 
-    lines = (data_dir / "mt_bench" / "mt_bench" / "question.jsonl").read_text().splitlines()
-    selection: dict[str, Any] = {
-        "mt_bench": rate(flagged([json.loads(x)["turns"][0] for x in lines], "mt_bench"))
-    }
-    # Our never-trained checks: the held-out half of copyright_works.py and selection_checks.py.
-    check = copyright_examples("check")
-    selection["copyright_check:unsafe"] = rate(
-        flagged([t for t, unsafe in check if unsafe], "copyright_unsafe")
-    )
-    selection["copyright_check:safe"] = rate(
-        flagged([t for t, unsafe in check if not unsafe], "copyright_safe")
-    )
-    selection["scary_but_safe:safe"] = rate(flagged(SCARY_BUT_SAFE, "scary_but_safe"))
-    selection["plainly_harmful:unsafe"] = rate(flagged(PLAINLY_HARMFUL, "plainly_harmful"))
-    selection["mildly_worded_harmful:unsafe"] = rate(flagged(MILDLY_WORDED_HARMFUL, "mildly_worded"))
-    selection["second_author:safe"] = rate(flagged(SECOND_AUTHOR_SAFE, "second_author_safe"))
-    selection["second_author:unsafe"] = rate(flagged(SECOND_AUTHOR_UNSAFE, "second_author_unsafe"))
-    selection["third_author:safe"] = rate(flagged(THIRD_AUTHOR_TASKS_SAFE, "third_author_safe"))
-    selection["third_author:unsafe"] = rate(flagged(THIRD_AUTHOR_TASKS_UNSAFE, "third_author_unsafe"))
-    selection["fourth_author:safe"] = rate(flagged(FOURTH_AUTHOR_SHORT_SAFE, "fourth_author_safe"))
-    selection["fourth_author:unsafe"] = rate(flagged(FOURTH_AUTHOR_SHORT_UNSAFE, "fourth_author_unsafe"))
+    # Our never-trained checks (the held-out half of copyright_works.py, selection_checks.py and
+    # the other authors' sets) and MT-bench, stored under "<check>:<what it should be>"; their
+    # scores are kept under the check's name for the AUCs.
+    checks = never_trained_checks(data_dir)
+    selection: dict[str, Any] = {}
+    for name, stored in (
+        ("mt_bench", "mt_bench"),
+        ("copyright_unsafe", "copyright_check:unsafe"),
+        ("copyright_safe", "copyright_check:safe"),
+        ("scary_but_safe", "scary_but_safe:safe"),
+        ("plainly_harmful", "plainly_harmful:unsafe"),
+        ("mildly_worded", "mildly_worded_harmful:unsafe"),
+        ("second_author_safe", "second_author:safe"),
+        ("second_author_unsafe", "second_author:unsafe"),
+        ("third_author_safe", "third_author:safe"),
+        ("third_author_unsafe", "third_author:unsafe"),
+        ("fourth_author_safe", "fourth_author:safe"),
+        ("fourth_author_unsafe", "fourth_author:unsafe"),
+    ):
+        selection[stored] = rate(flagged(checks[name], name))
     vl = json.loads((data_dir / "vlguard" / "test.json").read_text())
     # Answers to safe instructions only: VLGuard's other answers are refusals naming the harm, which
     # the head flags on their own (92% of them), so a harmful tail after one measured nothing.
@@ -695,35 +733,7 @@ def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample
     selection["harmless_persuasion_and_personas:safe"] = rate(flagged(HARMLESS_PERSUASION_AND_PERSONAS))
     selection["harmful_narratives_and_persuasion:unsafe"] = rate(flagged(HARMFUL_NARRATIVES_AND_PERSUASION))
     # Threshold-free: how well the never-trained checks' harmful requests rank above their safe ones.
-    # "pooled" puts the second author's, mildly worded, plainly harmful and copyright requests
-    # against the second author's safe ones, scary-but-safe, the copyright twins and MT-bench.
-    selection["ranking"] = {
-        "second_author_auc": round(auc(scored["second_author_unsafe"], scored["second_author_safe"]), 4),
-        "third_author_auc": round(auc(scored["third_author_unsafe"], scored["third_author_safe"]), 4),
-        "fourth_author_auc": round(auc(scored["fourth_author_unsafe"], scored["fourth_author_safe"]), 4),
-        "pooled_auc": round(
-            auc(
-                np.concatenate(
-                    [
-                        scored[k]
-                        for k in (
-                            "second_author_unsafe",
-                            "mildly_worded",
-                            "plainly_harmful",
-                            "copyright_unsafe",
-                        )
-                    ]
-                ),
-                np.concatenate(
-                    [
-                        scored[k]
-                        for k in ("second_author_safe", "scary_but_safe", "copyright_safe", "mt_bench")
-                    ]
-                ),
-            ),
-            4,
-        ),
-    }
+    selection["ranking"] = rankings(scored)
     rng = random.Random(0)
     for source in sorted({ex.source for ex in held_out}):
         safe = [e.text for e in held_out if e.source == source and e.target == SAFE]

@@ -85,6 +85,11 @@ class TrainableLayer(nn.Module):
         return nn.functional.layer_norm(ff + h, (d,), self.ln2_w, self.ln2_b, 1e-12)
 
 
+def masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Token states (batch, tokens, width) averaged over the real, unpadded tokens of each row."""
+    return (x * mask[:, :, None]).sum(1) / mask.sum(1, keepdim=True).clamp(min=1)
+
+
 class TunedTop(nn.Module):
     """MiniLM's top layers, re-trained together with a request-safety head on their pooled output."""
 
@@ -113,16 +118,14 @@ class TunedTop(nn.Module):
     def pooled(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         for layer in self.layers:
             x = layer(x, mask)
-        pooled = (x * mask[:, :, None]).sum(1) / mask.sum(1, keepdim=True).clamp(min=1)
-        return nn.functional.normalize(pooled, dim=1)
+        return nn.functional.normalize(masked_mean(x, mask), dim=1)
 
     def request_input(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """What the head reads: the pooled output of the top layers, and the trunk's view if any."""
         pooled = self.pooled(x, mask)
         if not self.reads_trunk:
             return pooled
-        average = (x * mask[:, :, None]).sum(1) / mask.sum(1, keepdim=True).clamp(min=1)
-        return torch.cat([pooled, (average - self.trunk_mean) / self.trunk_std], dim=1)
+        return torch.cat([pooled, (masked_mean(x, mask) - self.trunk_mean) / self.trunk_std], dim=1)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.head(self.request_input(x, mask))[:, 0]

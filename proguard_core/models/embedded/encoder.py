@@ -93,11 +93,16 @@ def minilm_top_layers(count: int, model_dir: Path | None = None) -> tuple[Layer,
         return tuple(_layer(f.get_tensor, i) for i in range(n_layers - count, n_layers))
 
 
+def masked_mean(x: FloatArray, mask: FloatArray) -> FloatArray:
+    """Token states (batch, tokens, width) averaged over the real, unpadded tokens of each row."""
+    out: FloatArray = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1.0)
+    return out
+
+
 def standardized_trunk_mean(x: FloatArray, mask: FloatArray, mean: FloatArray, std: FloatArray) -> FloatArray:
     """The trunk's token states averaged over real tokens, then standardized by training-set
     statistics: a few dimensions of the raw average are large enough to swamp a head."""
-    average = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1.0)
-    return ((average - mean) / std).astype(np.float32)
+    return ((masked_mean(x, mask) - mean) / std).astype(np.float32)
 
 
 class MiniLMEncoder:
@@ -246,6 +251,6 @@ class MiniLMEncoder:
         return out
 
     def _pool(self, x: FloatArray, mask: FloatArray) -> FloatArray:
-        pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1.0)
+        pooled = masked_mean(x, mask)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
