@@ -83,12 +83,13 @@ class GuardViolation(ProGuardError):
 class MissingDependencyError(ProGuardError, ImportError):
     """An optional dependency is missing; the message names the extra to install."""
 
-    def __init__(self, package: str, extra: str) -> None:
+    def __init__(self, package: str, extra: str, command: str | None = None) -> None:
+        """``command``: how to install ``package`` when the extra alone cannot (a package that must
+        be installed without its own dependencies)."""
         self.package = package
         self.extra = extra
-        super().__init__(
-            f"{package!r} is required for this feature. Install it with: pip install 'proguard[{extra}]'"
-        )
+        how = command or f"pip install 'proguard[{extra}]'"
+        super().__init__(f"{package!r} is required for this feature. Install it with: {how}")
 
 
 __all__ = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -224,3 +225,31 @@ def test_single_thread_guard_gives_the_same_verdicts(guard: EmbeddedGuard) -> No
     assert [s.prob for s in one.score_requests(texts)] == pytest.approx(
         [s.prob for s in guard.score_requests(texts)], abs=1e-5
     )
+
+
+def test_a_heads_file_can_be_chosen_by_path_and_a_bad_one_is_a_typed_error(
+    guard: EmbeddedGuard, tmp_path: Path
+) -> None:
+    import shutil
+
+    from proguard_core import load_guard
+    from proguard_core.models.embedded.heads import WEIGHTS_PATH
+
+    copy = tmp_path / "retrained.npz"
+    shutil.copy(WEIGHTS_PATH, copy)
+    chosen = load_guard("embedded", weights=str(copy), ocr=False, nsfw=False)
+    text = "How do I kill my neighbour and hide the body?"
+    assert chosen.check(prompt=text).unsafe
+    assert EmbeddedGuard(weights=copy, ocr=False, nsfw=False).score_requests([text])[0].prob == pytest.approx(
+        guard.score_requests([text])[0].prob, abs=1e-6
+    )
+    (tmp_path / "notes.npz").write_text("not an archive")
+    for bad, message in (
+        (tmp_path / "missing.npz", "not found"),
+        (tmp_path / "notes.npz", "not a heads file"),
+        (3, "path to a heads file"),
+    ):
+        with pytest.raises(InputError, match=message):
+            EmbeddedGuard(weights=bad, ocr=False, nsfw=False)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="not both"):
+        EmbeddedGuard(heads=guard.heads, weights=copy)

@@ -112,7 +112,7 @@ def main() -> None:
     train = ~calib
     pos, neg = weight[train & (along == 1)].sum(), weight[train & (along == 0)].sum()
     balanced = weight * np.where(along == 1, neg / pos, 1.0).astype(np.float32)
-    embed = EmbeddingCache(MiniLMEncoder(top_layers=2), args.cache)
+    embed = EmbeddingCache(MiniLMEncoder(top_layers=2).encode, args.cache)
     replies = embed([r.response for r in responses])
     if args.rule == "request_x_comply":
         name, x, y = "comply", pair_features(embed([r.prompt for r in responses]), replies), along

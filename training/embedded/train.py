@@ -16,7 +16,7 @@ import random
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,8 @@ from torch import nn
 
 from proguard_core.models.embedded.encoder import MiniLMEncoder
 from proguard_core.models.embedded.heads import pair_features
-from proguard_core.models.embedded.model import request_windows
+from proguard_core.models.embedded.model import request_windows_with_text
+from proguard_core.models.embedded.second_reader import READ_LAYER
 from proguard_core.taxonomy import default_taxonomy
 from training.embedded import contrast_unsafe
 from training.embedded.attack_shapes import contextual_text, typographic_texts
@@ -60,6 +61,7 @@ from training.embedded.sources import (
 )
 from training.embedded.third_author_checks import THIRD_AUTHOR_TASKS_SAFE, THIRD_AUTHOR_TASKS_UNSAFE
 from training.embedded.tune_layer import (
+    clipped_texts,
     collect_states,
     predict_tuned,
     train_tuned,
@@ -112,15 +114,30 @@ EXPERIMENT_OPTIONS = (
         "--short-twins",
         "add contrast_short_twins.py: short harmful questions in the openings of ordinary ones",
     ),
+    (
+        "--smollm2-features",
+        "the request head also reads SmolLM2's averaged layer-20 states (second_reader.py; needs the "
+        "smollm2 extra at run time too)",
+    ),
 )
 
 
 class EmbeddingCache:
-    """Embeddings keyed by text hash, so re-running training after a data edit is quick."""
+    """Features of texts keyed by text hash, so re-running training after a data edit is quick.
 
-    def __init__(self, encoder: MiniLMEncoder, path: Path | None) -> None:
-        self.encoder = encoder
+    ``encode`` gives one row per text: MiniLM's embedding, or a second reader's features."""
+
+    def __init__(
+        self,
+        encode: Callable[[list[str]], np.ndarray],
+        path: Path | None,
+        chunk: int = 512,
+        what: str = "embedding",
+    ) -> None:
+        self.encode = encode
         self.path = path
+        self.chunk = chunk
+        self.what = what
         self.store: dict[str, np.ndarray] = {}
         if path is not None and path.exists():
             with np.load(path) as data:
@@ -134,14 +151,14 @@ class EmbeddingCache:
 
             # Only the first run embeds everything (minutes); later runs find nearly all cached.
             for start in tqdm(
-                range(0, len(missing), 512),
-                desc=f"embedding {len(missing)} new texts",
+                range(0, len(missing), self.chunk),
+                desc=f"{self.what} {len(missing)} new texts",
                 unit="chunk",
-                disable=len(missing) < 2048,
+                disable=len(missing) < 4 * self.chunk,
                 dynamic_ncols=True,
             ):
-                part = missing[start : start + 512]
-                for (k, _), v in zip(part, self.encoder.encode([t for _, t in part]), strict=True):
+                part = missing[start : start + self.chunk]
+                for (k, _), v in zip(part, self.encode([t for _, t in part]), strict=True):
                     self.store[k] = v
         return np.stack([self.store[k] for k in keys]).astype(np.float32)
 
@@ -418,7 +435,7 @@ def main() -> None:
     rng = random.Random(args.seed)
 
     encoder = MiniLMEncoder(top_layers=args.tune_layers)
-    embed = EmbeddingCache(encoder, None if args.no_cache else args.cache)
+    embed = EmbeddingCache(encoder.encode, None if args.no_cache else args.cache)
 
     seeds = seed_texts()
     centroids = np.stack([embed(texts).mean(0) for texts in seeds.values()])
@@ -445,7 +462,7 @@ def main() -> None:
     held_out = [ex for ex in prompts if ex.source in holdout]
     prompts = [ex for ex in prompts if ex.source not in holdout]
     n_sources = len(prompts)
-    derived = benign_fragments(encoder, prompts) if args.benign_fragments else []
+    derived = benign_fragments(encoder, prompts, cased=args.smollm2_features) if args.benign_fragments else []
     if args.typographic:
         derived += typographic_examples(prompts, args.seed)
     prompts += [example for _, example in derived]
@@ -499,7 +516,11 @@ def main() -> None:
     t_tuned = time.time()
     progress(started, f"request head: MiniLM's top {args.tune_layers} layer(s), the part that takes minutes")
     states = collect_states(encoder, [ex.text for ex in prompts])
+    second = None
+    if args.smollm2_features:
+        second = smollm2_view(encoder, prompts, None if args.no_cache else cache_dir())
     train_idx = np.flatnonzero(train)
+    calib_idx = np.flatnonzero(calib)
     train_states = [states[i] for i in train_idx]
     tuned = train_tuned(
         encoder,
@@ -510,9 +531,11 @@ def main() -> None:
         seed=args.seed,
         soup=args.soup,
         trunk_scale=trunk_scale(train_states) if args.trunk_features else None,
+        second=second[train_idx] if second is not None else None,
     )
-    calib_idx = np.flatnonzero(calib)
-    calib_prob = predict_tuned(tuned, [states[i] for i in calib_idx])
+    calib_prob = predict_tuned(
+        tuned, [states[i] for i in calib_idx], second[calib_idx] if second is not None else None
+    )
     request_curve = threshold_curve(calib_prob, unsafe[calib_idx])
     req_t, req_f1 = threshold_on_curve(request_curve, args.max_safe_flag, args.threshold_plateau)
     calib_safe_flagged = float((calib_prob[unsafe[calib_idx] == 0] >= req_t).mean())
@@ -564,7 +587,8 @@ def main() -> None:
         "request_head": (
             "tuned_last_layer" if args.tune_layers == 1 else f"tuned_top_{args.tune_layers}_layers"
         )
-        + ("+trunk_mean" if args.trunk_features else ""),
+        + ("+trunk_mean" if args.trunk_features else "")
+        + (f"+smollm2_layer{READ_LAYER}" if args.smollm2_features else ""),
         "tuned_layer_seconds": round(tuned_seconds, 1),
         "calibration": {
             "request_f1": req_f1,
@@ -768,24 +792,43 @@ def auc(positive: np.ndarray, negative: np.ndarray) -> float:
     return float(above / (len(positive) * len(negative)))
 
 
-def benign_fragments(encoder: MiniLMEncoder, prompts: list[PromptExample]) -> list[tuple[int, PromptExample]]:
+def smollm2_view(encoder: MiniLMEncoder, prompts: list[PromptExample], cache: Path | None) -> np.ndarray:
+    """SmolLM2's averaged layer-20 states for each prompt example, read from the characters the
+    request head's states cover (``collect_states`` keeps the first 128 word pieces)."""
+    from proguard_core.models.embedded.second_reader import SmolLM2Reader
+
+    store = EmbeddingCache(
+        SmolLM2Reader().features,
+        None if cache is None else cache / f"smollm2_layer{READ_LAYER}_features.npz",
+        chunk=256,
+        what="SmolLM2 reading",
+    )
+    features = store(clipped_texts(encoder, [ex.text for ex in prompts]))
+    store.save()
+    return features
+
+
+def benign_fragments(
+    encoder: MiniLMEncoder, prompts: list[PromptExample], cased: bool = False
+) -> list[tuple[int, PromptExample]]:
     """The sentence packs the request head is shown for each long benign text, as safe examples.
 
     At inference a long text is judged a few sentences at a time (``request_windows``), so the
     head sees fragments such as "To start, please answer the following request:" that it never
     saw alone in training. Any fragment of a benign text is benign; fragments of harmful texts are
     not added, because a harmful request's fragment can be harmless. Returns (parent index,
-    example) pairs.
+    example) pairs. With ``cased``, a fragment is the window's own characters rather than its
+    decoded (lowercased) word pieces: what a second reader is given in the guard.
     """
     safe = [i for i, ex in enumerate(prompts) if ex.target == SAFE]
-    windows, owner = request_windows(encoder, [prompts[i].text for i in safe])
+    windows, owner, window_texts = request_windows_with_text(encoder, [prompts[i].text for i in safe])
     per_text = Counter(owner)
     seen: set[str] = set()
     out: list[tuple[int, PromptExample]] = []
-    for window, j in zip(windows, owner, strict=True):
+    for window, j, own_text in zip(windows, owner, window_texts, strict=True):
         if per_text[j] < 2:
             continue  # judged whole: already a training example
-        text = encoder.tokenizer.decode(window[1:-1])
+        text = own_text if cased else encoder.tokenizer.decode(window[1:-1])
         if text.strip() and text not in seen:
             seen.add(text)
             parent = prompts[safe[j]]

@@ -45,6 +45,16 @@ def collect_states(
     return out
 
 
+def clipped_texts(encoder: MiniLMEncoder, texts: list[str], max_tokens: int = 128) -> list[str]:
+    """Each text up to the end of the last word piece ``collect_states`` keeps for it: what a second
+    reader should read so that both views cover the same characters."""
+    out = []
+    for text, encoding in zip(texts, encoder.tokenizer.encode_batch(texts), strict=True):
+        # [CLS] and the first max_tokens - 2 pieces are kept, then [SEP].
+        out.append(text if len(encoding.ids) <= max_tokens else text[: encoding.offsets[max_tokens - 2][1]])
+    return out
+
+
 _LAYER_PARAMS = tuple(field.name for field in dataclasses.fields(Layer))
 
 
@@ -95,12 +105,15 @@ class TunedTop(nn.Module):
 
     trunk_mean: torch.Tensor  # buffers, present when the head reads the trunk
     trunk_std: torch.Tensor
+    second_mean: torch.Tensor  # buffers, present when the head reads a second reader's view
+    second_std: torch.Tensor
 
     def __init__(
         self,
         layers: Sequence[Layer],
         hidden: int = 256,
         trunk_scale: tuple[np.ndarray, np.ndarray] | None = None,
+        second_scale: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
         super().__init__()
         self.layers = nn.ModuleList(TrainableLayer(layer) for layer in layers)
@@ -110,7 +123,13 @@ class TunedTop(nn.Module):
         if trunk_scale is not None:
             self.register_buffer("trunk_mean", torch.from_numpy(trunk_scale[0].astype(np.float32)))
             self.register_buffer("trunk_std", torch.from_numpy(trunk_scale[1].astype(np.float32)))
-        width = 384 * (2 if self.reads_trunk else 1)
+        # With ``second_scale`` it also reads SmolLM2's averaged hidden states (``second_reader.py``),
+        # given raw to ``forward`` and standardized here as ``second_reader.standardized`` does.
+        self.reads_second = second_scale is not None
+        if second_scale is not None:
+            self.register_buffer("second_mean", torch.from_numpy(second_scale[0].astype(np.float32)))
+            self.register_buffer("second_std", torch.from_numpy(second_scale[1].astype(np.float32)))
+        width = 384 * (2 if self.reads_trunk else 1) + (0 if second_scale is None else len(second_scale[0]))
         self.head = nn.Sequential(
             nn.Dropout(0.1), nn.Linear(width, hidden), nn.GELU(), nn.Dropout(0.1), nn.Linear(hidden, 1)
         )
@@ -120,15 +139,24 @@ class TunedTop(nn.Module):
             x = layer(x, mask)
         return nn.functional.normalize(masked_mean(x, mask), dim=1)
 
-    def request_input(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """What the head reads: the pooled output of the top layers, and the trunk's view if any."""
-        pooled = self.pooled(x, mask)
-        if not self.reads_trunk:
-            return pooled
-        return torch.cat([pooled, (masked_mean(x, mask) - self.trunk_mean) / self.trunk_std], dim=1)
+    def request_input(
+        self, x: torch.Tensor, mask: torch.Tensor, second: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """What the head reads: the pooled output of the top layers, then the trunk's view and the
+        second reader's, if it reads them."""
+        parts = [self.pooled(x, mask)]
+        if self.reads_trunk:
+            parts.append((masked_mean(x, mask) - self.trunk_mean) / self.trunk_std)
+        if self.reads_second:
+            if second is None:
+                raise ValueError("this head reads a second reader's features; none were given")
+            parts.append((second - self.second_mean) / self.second_std)
+        return torch.cat(parts, dim=1) if len(parts) > 1 else parts[0]
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        return self.head(self.request_input(x, mask))[:, 0]
+    def forward(
+        self, x: torch.Tensor, mask: torch.Tensor, second: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        return self.head(self.request_input(x, mask, second))[:, 0]
 
     def export(self, prefix: str, base: Sequence[Layer] | None = None) -> dict[str, np.ndarray]:
         """Arrays in the heads file's format (``Heads.load`` reads them back); with ``base``, MiniLM's
@@ -147,6 +175,9 @@ class TunedTop(nn.Module):
         if self.reads_trunk:
             out[f"{prefix}.trunk_mean"] = self.trunk_mean.numpy().astype(np.float32)
             out[f"{prefix}.trunk_std"] = self.trunk_std.numpy().astype(np.float32)
+        if self.reads_second:
+            out[f"{prefix}.smollm2_mean"] = self.second_mean.numpy().astype(np.float32)
+            out[f"{prefix}.smollm2_std"] = self.second_std.numpy().astype(np.float32)
         return out
 
 
@@ -158,14 +189,17 @@ def weighted_step(opt: torch.optim.Optimizer, losses: torch.Tensor, weights: tor
     opt.step()
 
 
-def _batch(states: list[np.ndarray], idx: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+def _batch(
+    states: list[np.ndarray], idx: list[int], second: np.ndarray | None = None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
     length = max(len(states[i]) for i in idx)
     x = np.zeros((len(idx), length, 384), dtype=np.float32)
     mask = np.zeros((len(idx), length), dtype=np.float32)
     for row, i in enumerate(idx):
         x[row, : len(states[i])] = states[i]
         mask[row, : len(states[i])] = 1
-    return torch.from_numpy(x), torch.from_numpy(mask)
+    rows = None if second is None else torch.from_numpy(second[idx].astype(np.float32))
+    return torch.from_numpy(x), torch.from_numpy(mask), rows
 
 
 def train_tuned(
@@ -179,13 +213,15 @@ def train_tuned(
     soup: int = 1,
     show_progress: bool = True,
     trunk_scale: tuple[np.ndarray, np.ndarray] | None = None,
+    second: np.ndarray | None = None,
 ) -> TunedTop:
     """Fine-tune the top layers and head; with ``soup`` > 1, average the weights of that many runs.
 
     The runs share the starting point (MiniLM's layers and one head initialisation) and differ in
     batch order and dropout, so they stay close enough for their weights to be averaged (a uniform
     "model soup", arXiv 2203.05482). One run's verdicts move a lot from seed to seed; the average
-    costs training time only, not inference time.
+    costs training time only, not inference time. ``second``: a second reader's features, one row
+    per state, which the head then reads too (standardized by these rows' statistics).
     """
     from tqdm import tqdm
 
@@ -208,6 +244,7 @@ def train_tuned(
                 order_seed=seed + 1000 * k,
                 on_batch=bar.update,
                 trunk_scale=trunk_scale,
+                second=second,
             )
             for k in range(soup)
         ]
@@ -228,9 +265,11 @@ def _train_once(
     order_seed: int,
     on_batch: Callable[[], object] = lambda: None,
     trunk_scale: tuple[np.ndarray, np.ndarray] | None = None,
+    second: np.ndarray | None = None,
 ) -> TunedTop:
     torch.manual_seed(init_seed)
-    model = TunedTop(encoder.top_layers, trunk_scale=trunk_scale)
+    second_scale = feature_scale(second) if second is not None else None
+    model = TunedTop(encoder.top_layers, trunk_scale=trunk_scale, second_scale=second_scale)
     if order_seed != init_seed:  # the first run keeps one stream for init and dropout, as before soups
         torch.manual_seed(order_seed)
     rng = np.random.default_rng(order_seed)
@@ -248,8 +287,10 @@ def _train_once(
         batches = [order[i : i + 32].tolist() for i in range(0, len(order), 32)]
         rng.shuffle(batches)
         for idx in batches:
-            x, mask = _batch(states, idx)
-            loss = nn.functional.binary_cross_entropy_with_logits(model(x, mask), yt[idx], reduction="none")
+            x, mask, rows = _batch(states, idx, second)
+            loss = nn.functional.binary_cross_entropy_with_logits(
+                model(x, mask, rows), yt[idx], reduction="none"
+            )
             weighted_step(opt, loss, wt[idx])
             on_batch()
     model.eval()
@@ -258,16 +299,21 @@ def _train_once(
 
 def trunk_scale(states: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard deviation, over texts, of each text's averaged trunk token states."""
-    averages = np.stack([state.astype(np.float32).mean(0) for state in states])
-    return averages.mean(0), averages.std(0) + 1e-6
+    return feature_scale(np.stack([state.astype(np.float32).mean(0) for state in states]))
 
 
-def predict_tuned(model: TunedTop, states: list[np.ndarray]) -> np.ndarray:
+def feature_scale(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation of each column over the rows (the training split)."""
+    rows = rows.astype(np.float32)
+    return rows.mean(0), rows.std(0) + 1e-6
+
+
+def predict_tuned(model: TunedTop, states: list[np.ndarray], second: np.ndarray | None = None) -> np.ndarray:
     out = np.zeros(len(states), dtype=np.float32)
     order = np.argsort([len(s) for s in states])
     with torch.no_grad():
         for start in range(0, len(order), 64):
             idx = order[start : start + 64].tolist()
-            x, mask = _batch(states, idx)
-            out[idx] = torch.sigmoid(model(x, mask)).numpy()
+            x, mask, rows = _batch(states, idx, second)
+            out[idx] = torch.sigmoid(model(x, mask, rows)).numpy()
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,12 +91,22 @@ class Heads:
     # Optional: the mean and standard deviation that standardize the trunk's averaged token states
     # when the request head also reads them (``train.py --trunk-features``).
     request_trunk: tuple[FloatArray, FloatArray] | None = None
+    # Optional: the same for SmolLM2's averaged hidden states when the request head reads them as
+    # well (``train.py --smollm2-features``; ``second_reader.py``).
+    request_reader: tuple[FloatArray, FloatArray] | None = None
 
     @classmethod
     def load(cls, path: Path = WEIGHTS_PATH) -> Heads:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-        meta = json.loads(str(arrays.pop("meta")))
+        if not Path(path).is_file():
+            raise InputError(f"heads file {str(path)!r} not found")
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {k: data[k] for k in data.files}
+            meta = json.loads(str(arrays.pop("meta")))
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            raise InputError(
+                f"{str(path)!r} is not a heads file (python -m training.embedded.train writes them): {exc}"
+            ) from exc
 
         def head(prefix: str) -> MLPHead:
             return MLPHead(*(arrays[f"{prefix}.{k}"].astype(np.float32) for k in ("w1", "b1", "w2", "b2")))
@@ -123,6 +134,12 @@ class Heads:
                 arrays["request.trunk_std"].astype(np.float32),
             )
             if "request.trunk_mean" in arrays
+            else None,
+            request_reader=(
+                arrays["request.smollm2_mean"].astype(np.float32),
+                arrays["request.smollm2_std"].astype(np.float32),
+            )
+            if "request.smollm2_mean" in arrays
             else None,
         )
 

