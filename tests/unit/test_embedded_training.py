@@ -547,3 +547,21 @@ def test_rankings_follow_the_selection_reports_pairs() -> None:
     scores = rankings(scored)
     assert scores["second_author_auc"] == scores["third_author_auc"] == scores["pooled_auc"] == 1.0
     assert scores["fourth_author_auc"] == 0.0
+
+
+@needs_data
+def test_fifth_authors_check_is_unscored_data_apart_from_training_and_the_other_checks(
+    encoder: MiniLMEncoder,
+) -> None:
+    from training.embedded.fifth_author_checks import FIFTH_AUTHOR_SAFE, FIFTH_AUTHOR_UNSAFE
+    from training.embedded.sources import prompt_examples
+
+    items = [*FIFTH_AUTHOR_SAFE, *FIFTH_AUTHOR_UNSAFE]
+    assert (len(FIFTH_AUTHOR_SAFE), len(FIFTH_AUTHOR_UNSAFE)) == (98, 95)
+    assert len(set(items)) == len(items)
+    assert all(10 <= len(item.split()) <= 70 for item in items)
+    sources = prompt_examples(DATA, 0, True, copyright_works=True, task_shaped=True, dna_weight=0.3)
+    others = [ex.text for ex in sources] + never_trained_request_checks()
+    # The removal rule its docstring states: nothing within cosine 0.90 of a training source or
+    # another check's item, which would let it measure what training or selection taught.
+    assert (encoder.encode(items) @ encoder.encode(others).T).max() < 0.90

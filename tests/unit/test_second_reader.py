@@ -54,6 +54,10 @@ def test_reader_gives_the_full_models_layer_20_state_averaged_over_tokens(reader
     alone = reader.features([TEXTS[2]])[0]
     assert np.abs(alone - features[2]).max() <= 1e-4 * np.abs(alone).max()
     assert reader.features([]).shape == (0, HIDDEN_SIZE)
+    # A text with no tokens reads as zeros instead of failing the model call, alone or batched.
+    assert not reader.features([""]).any()
+    mixed = reader.features(["", TEXTS[0]])
+    assert not mixed[0].any() and np.abs(mixed[1] - features[0]).max() <= 1e-4 * np.abs(mixed[1]).max()
 
 
 def test_window_texts_are_the_windows_own_characters(encoder: MiniLMEncoder) -> None:
@@ -73,38 +77,74 @@ def test_window_texts_are_the_windows_own_characters(encoder: MiniLMEncoder) -> 
     assert any("BOMB" in t for t in window_texts)
 
 
+def _heads_file_reading_smollm2(
+    tmp_path: Path, encoder: MiniLMEncoder, model: Any, scale: Any, whole_texts: bool
+) -> Path:
+    from proguard_core.models.embedded.heads import WEIGHTS_PATH
+
+    with np.load(WEIGHTS_PATH) as shipped:
+        arrays = {k: shipped[k] for k in shipped.files if not k.startswith("request.")}
+    arrays.update(model.export("request", base=encoder.top_layers))
+    arrays["request.smollm2_mean"], arrays["request.smollm2_std"] = scale
+    if whole_texts:
+        arrays["request.smollm2_whole_texts"] = np.array(True)
+    path = tmp_path / f"heads_{whole_texts}.npz"
+    np.savez(path, **arrays)
+    return path
+
+
+@pytest.mark.parametrize("whole_texts", [False, True])
 def test_head_reading_smollm2_scores_the_same_in_training_and_in_the_guard(
-    tmp_path: Path, reader: SmolLM2Reader, encoder: MiniLMEncoder
+    tmp_path: Path, reader: SmolLM2Reader, encoder: MiniLMEncoder, whole_texts: bool
 ) -> None:
+    # Training and the guard both make the head's input with second_reader.head_view; a mismatch
+    # (another standardization, the absent flag in another place) would move every score away
+    # from the calibrated threshold.
     import torch
 
     from proguard_core.models.embedded import EmbeddedGuard
     from proguard_core.models.embedded.heads import WEIGHTS_PATH, Heads
+    from proguard_core.models.embedded.model import judged_whole
+    from proguard_core.models.embedded.second_reader import head_view
     from training.embedded.tune_layer import TunedTop, collect_states, feature_scale, predict_tuned
 
-    states = collect_states(encoder, TEXTS, show_progress=False)
-    second = reader.features(TEXTS)
+    long_text = "We walked along the river and talked about books for an hour. " * 6
+    texts = [*TEXTS, long_text]
+    whole = np.array(judged_whole(encoder, texts)) if whole_texts else None
+    assert whole is None or whole.tolist() == [True, True, True, False]
+    features = reader.features(texts)
+    scale = feature_scale(features[:3])
+    view = head_view(features, scale, whole)
+    assert view.shape == (4, HIDDEN_SIZE + (1 if whole_texts else 0))
     torch.manual_seed(0)
-    model = TunedTop(encoder.top_layers, second_scale=feature_scale(second)).eval()
+    model = TunedTop(encoder.top_layers, second_width=view.shape[1]).eval()
     with torch.no_grad():
         model.head[4].bias.add_(1.0)  # keep the probabilities away from 0 and 1, where all agree
+        if whole_texts:
+            model.head[1].weight[:, -1] += 0.5  # the absent flag must count for something
+    states = collect_states(encoder, TEXTS, show_progress=False)
     with pytest.raises(ValueError, match="second reader"):
         predict_tuned(model, states)
-    with np.load(WEIGHTS_PATH) as shipped:
-        arrays = {k: shipped[k] for k in shipped.files if not k.startswith("request.")}
-    arrays.update(model.export("request", base=encoder.top_layers))
-    assert arrays["request.w1"].shape == (384 + HIDDEN_SIZE, 256)
-    path = tmp_path / "heads.npz"
-    np.savez(path, **arrays)
-    heads = Heads.load(path)
+    heads = Heads.load(_heads_file_reading_smollm2(tmp_path, encoder, model, scale, whole_texts))
     assert heads.request_reader is not None and heads.request_trunk is None
+    assert heads.request_reader_whole_texts is whole_texts
     guard = EmbeddedGuard(heads=heads, ocr=False, nsfw=False)
     assert guard.reader is not None
     guard.reader = reader  # the same model; saves loading it a second time
-    in_guard = np.array([score.prob for score in guard.score_requests(TEXTS)])
-    assert np.allclose(in_guard, predict_tuned(model, states, second), atol=0.02)
-    # The guard does read SmolLM2's view: shifting its statistics moves the scores.
-    mean, std = heads.request_reader
+    scores = guard.score_requests(texts)
+    in_guard = np.array([score.prob for score in scores[:3]])
+    assert np.allclose(in_guard, predict_tuned(model, states, view[:3]), atol=0.02)
+    # The long text is judged in packs. Read whole-texts-only, a pack gets the absent flag, as
+    # a long training text does; otherwise SmolLM2 reads the pack's own characters.
+    windows, _, window_texts = request_windows_with_text(encoder, [long_text])
+    assert scores[3].windows == len(windows) > 1
+    pack_states = collect_states(encoder, window_texts, show_progress=False)
+    pack_features = reader.features(window_texts)
+    pack_whole = np.zeros(len(windows), dtype=bool) if whole_texts else None
+    packs = predict_tuned(model, pack_states, head_view(pack_features, scale, pack_whole))
+    assert scores[3].prob == pytest.approx(float(packs.max()), abs=0.02)
+    # The guard does read SmolLM2's view: shifting its statistics moves the short texts' scores.
+    mean, std = scale
     guard.heads = dataclasses.replace(heads, request_reader=(mean + 3 * std, std))
     moved = np.array([score.prob for score in guard.score_requests(TEXTS)])
     assert not np.allclose(moved, in_guard, atol=0.02)

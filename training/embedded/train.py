@@ -26,7 +26,7 @@ from torch import nn
 
 from proguard_core.models.embedded.encoder import MiniLMEncoder
 from proguard_core.models.embedded.heads import pair_features
-from proguard_core.models.embedded.model import request_windows_with_text
+from proguard_core.models.embedded.model import judged_whole, request_windows_with_text
 from proguard_core.models.embedded.second_reader import READ_LAYER
 from proguard_core.taxonomy import default_taxonomy
 from training.embedded import contrast_unsafe
@@ -63,6 +63,7 @@ from training.embedded.third_author_checks import THIRD_AUTHOR_TASKS_SAFE, THIRD
 from training.embedded.tune_layer import (
     clipped_texts,
     collect_states,
+    feature_scale,
     predict_tuned,
     train_tuned,
     trunk_scale,
@@ -118,6 +119,10 @@ EXPERIMENT_OPTIONS = (
         "--smollm2-features",
         "the request head also reads SmolLM2's averaged layer-20 states (second_reader.py; needs the "
         "smollm2 extra at run time too)",
+    ),
+    (
+        "--smollm2-whole-texts",
+        "with --smollm2-features: only whole short requests get SmolLM2's view, not sentence packs",
     ),
 )
 
@@ -411,6 +416,8 @@ def main() -> None:
         parser.error("--soup must be at least 1")
     if not 1 <= args.tune_layers <= 5:
         parser.error("--tune-layers must be between 1 and 5")
+    if args.smollm2_whole_texts and not args.smollm2_features:
+        parser.error("--smollm2-whole-texts needs --smollm2-features")
     source_options = {
         "long_benign": args.long_benign,
         "copyright_works": args.copyright_works,
@@ -516,11 +523,14 @@ def main() -> None:
     t_tuned = time.time()
     progress(started, f"request head: MiniLM's top {args.tune_layers} layer(s), the part that takes minutes")
     states = collect_states(encoder, [ex.text for ex in prompts])
-    second = None
-    if args.smollm2_features:
-        second = smollm2_view(encoder, prompts, None if args.no_cache else cache_dir())
     train_idx = np.flatnonzero(train)
     calib_idx = np.flatnonzero(calib)
+    second: np.ndarray | None = None
+    second_arrays: dict[str, np.ndarray] = {}
+    if args.smollm2_features:
+        second, second_arrays = smollm2_view(
+            encoder, prompts, train, args.smollm2_whole_texts, None if args.no_cache else cache_dir()
+        )
     train_states = [states[i] for i in train_idx]
     tuned = train_tuned(
         encoder,
@@ -588,7 +598,8 @@ def main() -> None:
             "tuned_last_layer" if args.tune_layers == 1 else f"tuned_top_{args.tune_layers}_layers"
         )
         + ("+trunk_mean" if args.trunk_features else "")
-        + (f"+smollm2_layer{READ_LAYER}" if args.smollm2_features else ""),
+        + (f"+smollm2_layer{READ_LAYER}" if args.smollm2_features else "")
+        + ("_whole_texts" if args.smollm2_features and args.smollm2_whole_texts else ""),
         "tuned_layer_seconds": round(tuned_seconds, 1),
         "calibration": {
             "request_f1": req_f1,
@@ -616,6 +627,7 @@ def main() -> None:
     }
     arrays = {
         **tuned.export("request", base=encoder.top_layers),
+        **second_arrays,
         **export(category, "category"),
         **export(response, "response"),
     }
@@ -792,10 +804,22 @@ def auc(positive: np.ndarray, negative: np.ndarray) -> float:
     return float(above / (len(positive) * len(negative)))
 
 
-def smollm2_view(encoder: MiniLMEncoder, prompts: list[PromptExample], cache: Path | None) -> np.ndarray:
-    """SmolLM2's averaged layer-20 states for each prompt example, read from the characters the
-    request head's states cover (``collect_states`` keeps the first 128 word pieces)."""
-    from proguard_core.models.embedded.second_reader import SmolLM2Reader
+def smollm2_view(
+    encoder: MiniLMEncoder,
+    prompts: list[PromptExample],
+    train: np.ndarray,
+    whole_texts: bool,
+    cache: Path | None,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The request head's view of SmolLM2 for each prompt example (``second_reader.head_view``),
+    and the heads file's arrays that let the guard make the same view.
+
+    SmolLM2 reads the characters the request head's states cover (``collect_states`` keeps the
+    first 128 word pieces). With ``whole_texts``, only examples the guard would judge as one
+    window get the view; a benign fragment is a sentence pack, which the guard does not give it.
+    The standardizing statistics come from the training split's rows that have the view.
+    """
+    from proguard_core.models.embedded.second_reader import SmolLM2Reader, head_view
 
     store = EmbeddingCache(
         SmolLM2Reader().features,
@@ -805,7 +829,18 @@ def smollm2_view(encoder: MiniLMEncoder, prompts: list[PromptExample], cache: Pa
     )
     features = store(clipped_texts(encoder, [ex.text for ex in prompts]))
     store.save()
-    return features
+    whole = None
+    if whole_texts:
+        fits = judged_whole(encoder, [ex.text for ex in prompts])
+        whole = np.array([f and ex.source != "benign_fragment" for f, ex in zip(fits, prompts, strict=True)])
+    scale = feature_scale(features[train if whole is None else train & whole])
+    arrays = {
+        "request.smollm2_mean": scale[0].astype(np.float32),
+        "request.smollm2_std": scale[1].astype(np.float32),
+    }
+    if whole is not None:
+        arrays["request.smollm2_whole_texts"] = np.array(True)
+    return head_view(features, scale, whole), arrays
 
 
 def benign_fragments(

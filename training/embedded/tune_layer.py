@@ -105,15 +105,13 @@ class TunedTop(nn.Module):
 
     trunk_mean: torch.Tensor  # buffers, present when the head reads the trunk
     trunk_std: torch.Tensor
-    second_mean: torch.Tensor  # buffers, present when the head reads a second reader's view
-    second_std: torch.Tensor
 
     def __init__(
         self,
         layers: Sequence[Layer],
         hidden: int = 256,
         trunk_scale: tuple[np.ndarray, np.ndarray] | None = None,
-        second_scale: tuple[np.ndarray, np.ndarray] | None = None,
+        second_width: int = 0,
     ) -> None:
         super().__init__()
         self.layers = nn.ModuleList(TrainableLayer(layer) for layer in layers)
@@ -123,13 +121,10 @@ class TunedTop(nn.Module):
         if trunk_scale is not None:
             self.register_buffer("trunk_mean", torch.from_numpy(trunk_scale[0].astype(np.float32)))
             self.register_buffer("trunk_std", torch.from_numpy(trunk_scale[1].astype(np.float32)))
-        # With ``second_scale`` it also reads SmolLM2's averaged hidden states (``second_reader.py``),
-        # given raw to ``forward`` and standardized here as ``second_reader.standardized`` does.
-        self.reads_second = second_scale is not None
-        if second_scale is not None:
-            self.register_buffer("second_mean", torch.from_numpy(second_scale[0].astype(np.float32)))
-            self.register_buffer("second_std", torch.from_numpy(second_scale[1].astype(np.float32)))
-        width = 384 * (2 if self.reads_trunk else 1) + (0 if second_scale is None else len(second_scale[0]))
+        # With ``second_width`` it also reads a second reader's view of each text, given to
+        # ``forward`` as ``second_reader.head_view`` makes it (the guard uses the same function).
+        self.second_width = second_width
+        width = 384 * (2 if self.reads_trunk else 1) + second_width
         self.head = nn.Sequential(
             nn.Dropout(0.1), nn.Linear(width, hidden), nn.GELU(), nn.Dropout(0.1), nn.Linear(hidden, 1)
         )
@@ -147,10 +142,10 @@ class TunedTop(nn.Module):
         parts = [self.pooled(x, mask)]
         if self.reads_trunk:
             parts.append((masked_mean(x, mask) - self.trunk_mean) / self.trunk_std)
-        if self.reads_second:
+        if self.second_width:
             if second is None:
-                raise ValueError("this head reads a second reader's features; none were given")
-            parts.append((second - self.second_mean) / self.second_std)
+                raise ValueError("this head reads a second reader's view; none was given")
+            parts.append(second)
         return torch.cat(parts, dim=1) if len(parts) > 1 else parts[0]
 
     def forward(
@@ -175,9 +170,6 @@ class TunedTop(nn.Module):
         if self.reads_trunk:
             out[f"{prefix}.trunk_mean"] = self.trunk_mean.numpy().astype(np.float32)
             out[f"{prefix}.trunk_std"] = self.trunk_std.numpy().astype(np.float32)
-        if self.reads_second:
-            out[f"{prefix}.smollm2_mean"] = self.second_mean.numpy().astype(np.float32)
-            out[f"{prefix}.smollm2_std"] = self.second_std.numpy().astype(np.float32)
         return out
 
 
@@ -220,8 +212,8 @@ def train_tuned(
     The runs share the starting point (MiniLM's layers and one head initialisation) and differ in
     batch order and dropout, so they stay close enough for their weights to be averaged (a uniform
     "model soup", arXiv 2203.05482). One run's verdicts move a lot from seed to seed; the average
-    costs training time only, not inference time. ``second``: a second reader's features, one row
-    per state, which the head then reads too (standardized by these rows' statistics).
+    costs training time only, not inference time. ``second``: a second reader's view
+    (``second_reader.head_view``), one row per state, which the head then reads too.
     """
     from tqdm import tqdm
 
@@ -268,8 +260,8 @@ def _train_once(
     second: np.ndarray | None = None,
 ) -> TunedTop:
     torch.manual_seed(init_seed)
-    second_scale = feature_scale(second) if second is not None else None
-    model = TunedTop(encoder.top_layers, trunk_scale=trunk_scale, second_scale=second_scale)
+    second_width = 0 if second is None else second.shape[1]
+    model = TunedTop(encoder.top_layers, trunk_scale=trunk_scale, second_width=second_width)
     if order_seed != init_seed:  # the first run keeps one stream for init and dropout, as before soups
         torch.manual_seed(order_seed)
     rng = np.random.default_rng(order_seed)
@@ -303,7 +295,7 @@ def trunk_scale(states: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def feature_scale(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and standard deviation of each column over the rows (the training split)."""
+    """Mean and standard deviation of each column over the rows (of the training split)."""
     rows = rows.astype(np.float32)
     return rows.mean(0), rows.std(0) + 1e-6
 

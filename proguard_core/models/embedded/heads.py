@@ -94,6 +94,8 @@ class Heads:
     # Optional: the same for SmolLM2's averaged hidden states when the request head reads them as
     # well (``train.py --smollm2-features``; ``second_reader.py``).
     request_reader: tuple[FloatArray, FloatArray] | None = None
+    # Whether that view is given to whole requests only (``--smollm2-whole-texts``).
+    request_reader_whole_texts: bool = False
 
     @classmethod
     def load(cls, path: Path = WEIGHTS_PATH) -> Heads:
@@ -141,6 +143,7 @@ class Heads:
             )
             if "request.smollm2_mean" in arrays
             else None,
+            request_reader_whole_texts=bool(arrays.get("request.smollm2_whole_texts", False)),
         )
 
 

@@ -30,7 +30,7 @@ from proguard_core.errors import InputError
 from proguard_core.models.base import ModelRequest
 from proguard_core.models.embedded.encoder import MAX_TOKENS, FloatArray, MiniLMEncoder
 from proguard_core.models.embedded.heads import Heads, pair_features, sigmoid, softmax
-from proguard_core.models.embedded.second_reader import SmolLM2Reader, standardized
+from proguard_core.models.embedded.second_reader import HIDDEN_SIZE, SmolLM2Reader, head_view
 from proguard_core.taxonomy import Category, Taxonomy
 from proguard_core.types import CategoryVerdict, GuardInput, Label, Modality, Timings, Verdict
 
@@ -97,6 +97,15 @@ def request_windows(encoder: MiniLMEncoder, texts: Sequence[str]) -> tuple[list[
     return windows, owner
 
 
+def judged_whole(encoder: MiniLMEncoder, texts: Sequence[str]) -> list[bool]:
+    """Whether the request head judges each text as one window (the text itself), not in packs."""
+    return [_fits_one_window(ids) for ids in encoder.token_ids(texts)]
+
+
+def _fits_one_window(ids: Sequence[int]) -> bool:
+    return len(ids) <= _REQUEST_SPAN + 2
+
+
 def request_windows_with_text(
     encoder: MiniLMEncoder, texts: Sequence[str]
 ) -> tuple[list[list[int]], list[int], list[str]]:
@@ -109,7 +118,7 @@ def request_windows_with_text(
     window_texts: list[str] = []
     whole = encoder.token_ids(texts)
     for i, (text, ids) in enumerate(zip(texts, whole, strict=True)):
-        if len(ids) <= _REQUEST_SPAN + 2:
+        if _fits_one_window(ids):
             windows.append(ids)
             owner.append(i)
             window_texts.append(text)
@@ -251,7 +260,19 @@ class EmbeddedGuard:
         deciding = np.zeros(len(texts), dtype=np.intp)
         second_view = None
         if self.reader is not None and self.heads.request_reader is not None:
-            second_view = standardized(self.reader.features(window_texts), self.heads.request_reader)
+            whole = None
+            features = np.zeros((len(windows), HIDDEN_SIZE), dtype=np.float32)
+            if self.heads.request_reader_whole_texts:
+                # Only a text judged as one window is read by SmolLM2; its packs are not.
+                whole = np.zeros(len(windows), dtype=bool)
+                for idx in texts:
+                    whole[idx] = len(idx) == 1
+                read = np.flatnonzero(whole)
+            else:
+                read = np.arange(len(windows))
+            if read.size:
+                features[read] = self.reader.features([window_texts[i] for i in read])
+            second_view = head_view(features, self.heads.request_reader, whole)
 
         def deciding_and_flagged(tuned: FloatArray) -> npt.NDArray[np.bool_]:
             # Only a flagged text's deciding window needs its plain embedding (for the category

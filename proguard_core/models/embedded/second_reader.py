@@ -94,6 +94,8 @@ class SmolLM2Reader:
                     truncation=True,
                     max_length=MAX_TOKENS,
                 )
+                if not int(batch["attention_mask"].sum()):
+                    continue  # only texts with no tokens (""): their rows stay zero, as the mean of nothing
                 self._captured.clear()
                 self.decoder(**batch, use_cache=False)
                 states = self._captured[-1]
@@ -108,3 +110,23 @@ def standardized(features: FloatArray, scale: tuple[FloatArray, FloatArray]) -> 
     have a few huge dimensions that would otherwise swamp the head."""
     mean, std = scale
     return ((features - mean) / std).astype(np.float32)
+
+
+def head_view(
+    features: FloatArray,
+    scale: tuple[FloatArray, FloatArray],
+    whole: npt.NDArray[np.bool_] | None = None,
+) -> FloatArray:
+    """What the request head reads of SmolLM2, in training and in the guard alike.
+
+    Without ``whole``, every row's features standardized. With it (heads trained with
+    ``--smollm2-whole-texts``), only the rows that are a whole request carry the view; the others
+    (sentence packs of a longer text) carry zeros and a last column of 1 that says it is absent,
+    and their ``features`` are not read.
+    """
+    if whole is None:
+        return standardized(features, scale)
+    out = np.zeros((len(features), HIDDEN_SIZE + 1), dtype=np.float32)
+    out[whole, :HIDDEN_SIZE] = standardized(features[whole], scale)
+    out[~whole, HIDDEN_SIZE] = 1.0
+    return out
