@@ -30,8 +30,10 @@ GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 # the probe; the last layer, shaped for predicting the next token, ranked them worst.
 READ_LAYER = 20
 HIDDEN_SIZE = 576
-# The request head's windows are at most 50 MiniLM word pieces, and training texts are cut at
-# 128; SmolLM2's tokenizer needs fewer tokens than that for English, so this bound never cuts them.
+# The request head's windows are at most 50 MiniLM word pieces, and training texts are cut at 128.
+# SmolLM2 needs about as many tokens as MiniLM for English and up to a few per word piece for other
+# scripts or emoji, so this bound only guards memory. A window it did cut would still be judged
+# whole by MiniLM's view, which the head reads beside this one.
 MAX_TOKENS = 512
 _BATCH = 32
 
