@@ -28,10 +28,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from proguard_core.models.embedded.encoder import standardized
 from training.embedded.paths import DEFAULT_DATA_DIR, cache_dir
 from training.embedded.sources import SAFE, prompt_examples
 from training.embedded.train import fit, mlp, never_trained_checks, predict, rankings
-from training.embedded.tune_layer import masked_mean
+from training.embedded.tune_layer import feature_scale, masked_mean
 
 # SmolLM2-135M has 30 decoder layers; the middle ones carried the signal in the first probe, the
 # last one (shaped for predicting the next token) the least.
@@ -123,11 +124,10 @@ def smollm2_speed(texts: list[str], layer_counts: Sequence[int] = (30, 20), batc
     model.model.layers = every_layer
 
 
-def standardized(x: np.ndarray, n_train: int) -> np.ndarray:
-    """Zero mean, unit variance per feature, from the training rows: the decoder's hidden states
-    have a few huge dimensions that would otherwise swamp the head."""
-    mean, std = x[:n_train].mean(0), x[:n_train].std(0) + 1e-6
-    return ((x - mean) / std).astype(np.float32)
+def train_standardized(x: np.ndarray, n_train: int) -> np.ndarray:
+    """Zero mean, unit variance per feature, with the statistics of the first ``n_train`` rows
+    (the training requests)."""
+    return standardized(x, feature_scale(x[:n_train]))
 
 
 def plot(results: dict[str, list[dict[str, float]]], shipped: dict[str, float], path: Path) -> None:
@@ -199,16 +199,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     layer = {n: smol[:, i * width : (i + 1) * width] for i, n in enumerate(PROBED_LAYERS)}
     # MiniLM's unit vectors scaled to about the standardized features' per-dimension size.
     scaled = minilm * np.sqrt(minilm.shape[1])
-    middle = {n: standardized(minilm_middle_layer(texts, n), n_train) for n in (3, 4)}
-    smol_20 = standardized(layer[20], n_train)
+    middle = {n: train_standardized(minilm_middle_layer(texts, n), n_train) for n in (3, 4)}
+    smol_20 = train_standardized(layer[20], n_train)
     feature_sets = {
         "MiniLM": minilm,
         "MiniLM + its layer 3": np.concatenate([scaled, middle[3]], 1),
         # Layer 4 is what the shipped model's trunk hands its two re-trained layers: free at run time.
         "MiniLM + its layer 4": np.concatenate([scaled, middle[4]], 1),
         "SmolLM2 layer 20": smol_20,
-        "SmolLM2 layer 30": standardized(layer[30], n_train),
-        "SmolLM2 layers 10 + 20": standardized(np.concatenate([layer[10], layer[20]], 1), n_train),
+        "SmolLM2 layer 30": train_standardized(layer[30], n_train),
+        "SmolLM2 layers 10 + 20": train_standardized(np.concatenate([layer[10], layer[20]], 1), n_train),
         "MiniLM + SmolLM2 layer 20": np.concatenate([scaled, smol_20], 1),
         "MiniLM + its layer 4 + SmolLM2 layer 20": np.concatenate([scaled, middle[4], smol_20], 1),
     }

@@ -99,10 +99,17 @@ def masked_mean(x: FloatArray, mask: FloatArray) -> FloatArray:
     return out
 
 
+def standardized(features: FloatArray, scale: tuple[FloatArray, FloatArray]) -> FloatArray:
+    """Features minus the training split's mean, over its deviation (``scale``): averaged hidden
+    states have a few dimensions large enough to swamp a head."""
+    mean, std = scale
+    return ((features - mean) / std).astype(np.float32)
+
+
 def standardized_trunk_mean(x: FloatArray, mask: FloatArray, mean: FloatArray, std: FloatArray) -> FloatArray:
     """The trunk's token states averaged over real tokens, then standardized by training-set
-    statistics: a few dimensions of the raw average are large enough to swamp a head."""
-    return ((masked_mean(x, mask) - mean) / std).astype(np.float32)
+    statistics."""
+    return standardized(masked_mean(x, mask), (mean, std))
 
 
 class MiniLMEncoder:

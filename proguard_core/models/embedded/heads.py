@@ -113,6 +113,12 @@ class Heads:
         def head(prefix: str) -> MLPHead:
             return MLPHead(*(arrays[f"{prefix}.{k}"].astype(np.float32) for k in ("w1", "b1", "w2", "b2")))
 
+        def scale(prefix: str) -> tuple[FloatArray, FloatArray] | None:
+            """An optional view's standardizing mean and deviation, stored as ``{prefix}_mean/_std``."""
+            if f"{prefix}_mean" not in arrays:
+                return None
+            return arrays[f"{prefix}_mean"].astype(np.float32), arrays[f"{prefix}_std"].astype(np.float32)
+
         return cls(
             request=head("request"),
             request_layers=_request_layers(arrays),
@@ -131,18 +137,8 @@ class Heads:
             meta=meta,
             comply=head("comply") if "comply.w1" in arrays else None,
             decline=head("decline") if "decline.w1" in arrays else None,
-            request_trunk=(
-                arrays["request.trunk_mean"].astype(np.float32),
-                arrays["request.trunk_std"].astype(np.float32),
-            )
-            if "request.trunk_mean" in arrays
-            else None,
-            request_reader=(
-                arrays["request.smollm2_mean"].astype(np.float32),
-                arrays["request.smollm2_std"].astype(np.float32),
-            )
-            if "request.smollm2_mean" in arrays
-            else None,
+            request_trunk=scale("request.trunk"),
+            request_reader=scale("request.smollm2"),
             request_reader_whole_texts=bool(arrays.get("request.smollm2_whole_texts", False)),
         )
 

@@ -98,12 +98,11 @@ def request_windows(encoder: MiniLMEncoder, texts: Sequence[str]) -> tuple[list[
 
 
 def judged_whole(encoder: MiniLMEncoder, texts: Sequence[str]) -> list[bool]:
-    """Whether the request head judges each text as one window (the text itself), not in packs."""
-    return [_fits_one_window(ids) for ids in encoder.token_ids(texts)]
-
-
-def _fits_one_window(ids: Sequence[int]) -> bool:
-    return len(ids) <= _REQUEST_SPAN + 2
+    """Whether the request head judges each text as one window (the text itself), not in packs:
+    the test the guard applies to a text's windows, for training examples."""
+    _, owner = request_windows(encoder, texts)
+    windows_per_text = np.bincount(owner, minlength=len(texts))
+    return [bool(count == 1) for count in windows_per_text]
 
 
 def request_windows_with_text(
@@ -118,7 +117,7 @@ def request_windows_with_text(
     window_texts: list[str] = []
     whole = encoder.token_ids(texts)
     for i, (text, ids) in enumerate(zip(texts, whole, strict=True)):
-        if _fits_one_window(ids):
+        if len(ids) <= _REQUEST_SPAN + 2:
             windows.append(ids)
             owner.append(i)
             window_texts.append(text)

@@ -22,6 +22,7 @@ import numpy.typing as npt
 
 from proguard_core._lazy import require
 from proguard_core.errors import MissingDependencyError
+from proguard_core.models.embedded.encoder import masked_mean, standardized
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -101,17 +102,8 @@ class SmolLM2Reader:
                 self._captured.clear()
                 self.decoder(**batch, use_cache=False)
                 states = self._captured[-1]
-                mask = batch["attention_mask"].to(states.dtype)
-                pooled = (states * mask[:, :, None]).sum(1) / mask.sum(1, keepdim=True).clamp(min=1)
-                out[rows] = pooled.float().numpy()
+                out[rows] = masked_mean(states.float().numpy(), batch["attention_mask"].float().numpy())
         return out
-
-
-def standardized(features: FloatArray, scale: tuple[FloatArray, FloatArray]) -> FloatArray:
-    """Features minus the training split's mean, over its deviation: a decoder's hidden states
-    have a few huge dimensions that would otherwise swamp the head."""
-    mean, std = scale
-    return ((features - mean) / std).astype(np.float32)
 
 
 def head_view(
