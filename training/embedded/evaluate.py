@@ -1,6 +1,7 @@
 """Quick measurement of the embedded guard on the EVALUATION pool (read only, never trained on).
 
     python -m training.embedded.evaluate [--data-dir ../shared/benchmarks] [--figstep-limit N] [--weights F]
+        [--second-opinion F [--band FROM TO]]
 
 Prints one line per target. OCR of the FigStep images is cached because it dominates the
 run time (about 0.6 s per image): ``figstep_ocr.json`` in ``paths.cache_dir()`` holds only OCR
@@ -18,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 
-from proguard_core.models.embedded.heads import Heads
 from proguard_core.models.embedded.model import NSFW_THRESHOLD, EmbeddedGuard
 from training.embedded.paths import DEFAULT_DATA_DIR, cache_dir
 
@@ -122,8 +122,13 @@ def main() -> None:
     parser.add_argument("--figstep-limit", type=int, default=None)
     parser.add_argument("--skip", nargs="*", default=[])
     parser.add_argument("--weights", type=Path, default=None, help="heads file (default: the shipped one)")
+    parser.add_argument("--second-opinion", type=Path, default=None, help="second opinion's heads file")
+    parser.add_argument(
+        "--band", type=float, nargs=2, metavar=("FROM", "TO"), help="the second opinion's band"
+    )
     args = parser.parse_args()
-    guard = EmbeddedGuard.load(heads=Heads.load(args.weights) if args.weights else None)
+    band = {"second_opinion_band": tuple(args.band)} if args.band else {}
+    guard = EmbeddedGuard.load(weights=args.weights, second_opinion=args.second_opinion, **band)
     results: dict[str, float] = {}
     for name, fn in (
         ("xstest", xstest),

@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -69,6 +69,9 @@ from training.embedded.tune_layer import (
     trunk_scale,
     weighted_step,
 )
+
+if TYPE_CHECKING:
+    from proguard_core.models.embedded import EmbeddedGuard
 
 WEIGHTS = REPO / "proguard_core" / "models" / "embedded" / "weights" / "heads.npz"
 
@@ -697,8 +700,12 @@ def rankings(scored: dict[str, np.ndarray]) -> dict[str, float]:
     return {k: round(v, 4) for k, v in out.items()}
 
 
-def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample]) -> None:
-    """Flag rates of the written model on training-pool text it never saw, stored in its metadata.
+def report_selection(
+    weights: Path, data_dir: Path, held_out: list[PromptExample], guard: EmbeddedGuard | None = None
+) -> dict[str, Any]:
+    """Flag rates of the written model on training-pool text it never saw, stored in its metadata
+    and returned. ``guard``: score with this guard instead of one made from ``weights`` (a guard
+    with a second opinion, say); its figures are returned and not stored.
 
     MT-bench questions are never trained on (only the Vicuna-bench half of that source is), so
     they measure over-flagging of ordinary long requests; ``--holdout`` sources measure recall or
@@ -707,7 +714,9 @@ def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample
     from proguard_core.models.embedded import EmbeddedGuard
     from proguard_core.models.embedded.heads import Heads
 
-    guard = EmbeddedGuard(heads=Heads.load(weights), ocr=False, nsfw=False)
+    store = guard is None
+    if guard is None:
+        guard = EmbeddedGuard(heads=Heads.load(weights), ocr=False, nsfw=False)
     threshold = guard.heads.request_threshold
 
     scored: dict[str, np.ndarray] = {}
@@ -788,12 +797,14 @@ def report_selection(weights: Path, data_dir: Path, held_out: list[PromptExample
         selection[f"{source}:contextual"] = rate(
             flagged([contextual_text(t, rng.choice(contexts)) for t in unsafe])
         )
-    with np.load(weights, allow_pickle=False) as data:
-        arrays = {k: data[k] for k in data.files}
-    meta = json.loads(str(arrays.pop("meta")))
-    meta["selection"] = selection
-    np.savez_compressed(weights, meta=np.array(json.dumps(meta)), **arrays)
+    if store:
+        with np.load(weights, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+        meta = json.loads(str(arrays.pop("meta")))
+        meta["selection"] = selection
+        np.savez_compressed(weights, meta=np.array(json.dumps(meta)), **arrays)
     print("selection (training pool, never trained on):", json.dumps(selection))
+    return selection
 
 
 def auc(positive: np.ndarray, negative: np.ndarray) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,9 @@ from proguard_core.errors import InputError
 from proguard_core.models.embedded import onnx_graph
 
 FloatArray = npt.NDArray[np.float32]
+# Rows of a batch (indices into the caller's windows), their token states leaving the trunk, and
+# the padding mask.
+TrunkStates = tuple[npt.NDArray[np.intp], FloatArray, FloatArray]
 
 MAX_TOKENS = 256
 # Padded tokens per forward pass: large enough to amortise a call, small enough to stay in cache.
@@ -193,6 +196,8 @@ class MiniLMEncoder:
         top: Sequence[Layer],
         needs_plain: Callable[[FloatArray], npt.NDArray[np.bool_]],
         trunk_scale: tuple[FloatArray, FloatArray] | None = None,
+        trunk: Sequence[TrunkStates] | None = None,
+        keep: list[TrunkStates] | None = None,
     ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
         """Embeddings through the replacement top layers ``top`` and, for the rows that
         ``needs_plain`` picks from those, through MiniLM's own top layers as well.
@@ -204,17 +209,22 @@ class MiniLMEncoder:
         Returns the tuned embeddings, the plain ones (zero where not computed) and which rows have
         one. With ``trunk_scale`` (a heads file's ``request_trunk``), each tuned row also carries the
         trunk's token states averaged and standardized, the request head's second view of the text.
+
+        ``trunk``: the trunk's states of ``ids``, already computed (``keep`` of an earlier call,
+        rows picked), so that only the top layers run. ``keep``: a list this call appends its
+        trunk states to, for such a later call.
         """
         layers = tuple(top)
         width = self.dim if trunk_scale is None else 2 * self.dim
         tuned = np.zeros((len(ids), width), dtype=np.float32)
-        trunk_states = []
-        for chunk in self.batches(ids):
-            x, mask = self.hidden_before_top([ids[i] for i in chunk])
+        trunk_states: list[TrunkStates] = []
+        for chunk, x, mask in trunk if trunk is not None else self._trunk_states(ids):
             tuned[chunk, : self.dim] = self._pool(self.run_layers(layers, x, mask), mask)
             if trunk_scale is not None:
                 tuned[chunk, self.dim :] = standardized_trunk_mean(x, mask, *trunk_scale)
             trunk_states.append((chunk, x, mask))
+        if keep is not None:
+            keep.extend(trunk_states)
         has_plain = np.asarray(needs_plain(tuned), dtype=bool)
         plain = np.zeros((len(ids), self.dim), dtype=np.float32)
         for chunk, x, mask in trunk_states:
@@ -223,6 +233,10 @@ class MiniLMEncoder:
                 states = self.run_layers(self.top_layers, x[rows], mask[rows])
                 plain[chunk[rows]] = self._pool(states, mask[rows])
         return tuned, plain, has_plain
+
+    def _trunk_states(self, ids: Sequence[Sequence[int]]) -> Iterator[TrunkStates]:
+        for chunk in self.batches(ids):
+            yield (chunk, *self.hidden_before_top([ids[i] for i in chunk]))
 
     def encode(self, texts: Sequence[str]) -> FloatArray:
         """Embed texts; a text longer than ``MAX_TOKENS`` word pieces is cut (see ``windows``)."""

