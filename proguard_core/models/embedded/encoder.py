@@ -31,6 +31,11 @@ TrunkStates = tuple[npt.NDArray[np.intp], FloatArray, FloatArray]
 MAX_TOKENS = 256
 # Padded tokens per forward pass: large enough to amortise a call, small enough to stay in cache.
 BATCH_TOKENS = 2048
+# The same for the request path (``encode_ids_tuned``), which keeps each batch's trunk states for a
+# second pass: measured on 2 cores, 1,024 gave 259-272 short and 69-71 long checks/s where 2,048
+# gave 235-244 and 59-66 (benchmarks/RESULTS.md). Other callers keep 2,048, so the embeddings
+# training caches do not move.
+REQUEST_BATCH_TOKENS = 1024
 
 
 def minilm_dir() -> Path:
@@ -160,8 +165,8 @@ class MiniLMEncoder:
         """Word-piece ids with [CLS]/[SEP], not truncated (callers decide how to window)."""
         return [list(e.ids) for e in self.tokenizer.encode_batch(list(texts))]
 
-    def batches(self, ids: Sequence[Sequence[int]]) -> list[npt.NDArray[np.intp]]:
-        """Indices of ``ids`` grouped into forward passes of at most ``BATCH_TOKENS`` padded tokens.
+    def batches(self, ids: Sequence[Sequence[int]], budget: int = BATCH_TOKENS) -> list[npt.NDArray[np.intp]]:
+        """Indices of ``ids`` grouped into forward passes of at most ``budget`` padded tokens.
 
         Sorting by length keeps padding (wasted work) small; budgeting tokens rather than rows
         makes batches of short sentences large, and one call into onnxruntime costs a fixed
@@ -172,7 +177,7 @@ class MiniLMEncoder:
         start = 0
         for end in range(1, len(order) + 1):
             # Adding the next (longer) row would pad every row of the batch to its length.
-            if end == len(order) or (end - start + 1) * len(ids[order[end]]) > BATCH_TOKENS:
+            if end == len(order) or (end - start + 1) * len(ids[order[end]]) > budget:
                 groups.append(np.asarray(order[start:end], dtype=np.intp))
                 start = end
         return groups
@@ -235,7 +240,7 @@ class MiniLMEncoder:
         return tuned, plain, has_plain
 
     def _trunk_states(self, ids: Sequence[Sequence[int]]) -> Iterator[TrunkStates]:
-        for chunk in self.batches(ids):
+        for chunk in self.batches(ids, REQUEST_BATCH_TOKENS):
             yield (chunk, *self.hidden_before_top([ids[i] for i in chunk]))
 
     def encode(self, texts: Sequence[str]) -> FloatArray:
