@@ -565,3 +565,21 @@ def test_fifth_authors_check_is_unscored_data_apart_from_training_and_the_other_
     # The removal rule its docstring states: nothing within cosine 0.90 of a training source or
     # another check's item, which would let it measure what training or selection taught.
     assert (encoder.encode(items) @ encoder.encode(others).T).max() < 0.90
+
+
+def test_one_command_trains_both_shipped_files_with_their_documented_options(tmp_path: Path) -> None:
+    from training.embedded.train import WEIGHTS, build_parser
+    from training.embedded.train_default import commands
+
+    first, second = (build_parser().parse_args(argv) for argv in commands(tmp_path / "data", tmp_path))
+    assert first.out == tmp_path / WEIGHTS.name and not first.smollm2_features
+    assert second.out == tmp_path / "second_opinion.npz"
+    assert second.smollm2_features and second.smollm2_whole_texts
+    # Everything else is train.py's defaults, the options both shipped files were trained with.
+    defaults = vars(build_parser().parse_args([]))
+    for args in (first, second):
+        changed = {k for k, v in vars(args).items() if v != defaults[k]}
+        assert changed <= {"data_dir", "out", "smollm2_features", "smollm2_whole_texts"}
+    from proguard_core.models.embedded.model import SECOND_OPINION_PATH
+
+    assert SECOND_OPINION_PATH.name == second.out.name and SECOND_OPINION_PATH.parent == WEIGHTS.parent

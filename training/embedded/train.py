@@ -330,7 +330,13 @@ def export(model: nn.Sequential, prefix: str) -> dict[str, np.ndarray]:
     }
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run(parser, args)
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--cache", type=Path, default=cache_dir() / "embedded_train_embeddings.npz")
@@ -412,7 +418,10 @@ def main() -> None:
         help="comma-separated training sources to leave out and report on, for choosing between "
         "training options without touching the evaluation pool (e.g. malicious_instruct,strongreject)",
     )
-    args = parser.parse_args()
+    return parser
+
+
+def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.dna_weight <= 0:
         parser.error("--dna-weight must be positive")
     if args.soup < 1:
