@@ -8,11 +8,13 @@ one still means the two modules cannot be understood apart.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("proguard_core", "proguard_integrations", "training")
+ABOVE_THE_CORE = ("proguard_integrations", "training")
 
 # Circles inside code the embedded-guard rewrite replaces (models/embedded/, training/embedded/).
 # The test fails when one of them is gone, so that its entry is deleted with it.
@@ -108,3 +110,27 @@ def test_no_import_circles() -> None:
     found = circles(import_graph(find_modules(ROOT, PACKAGES)))
     assert found - KNOWN_CIRCLES == set(), "import circles"
     assert KNOWN_CIRCLES - found == set(), "gone: delete these from KNOWN_CIRCLES"
+
+
+def test_proguard_core_imports_nothing_from_the_packages_above_it() -> None:
+    # Module paths in strings too: importlib.import_module("training.x") is an import as well.
+    module_path = re.compile(rf"^({'|'.join(ABOVE_THE_CORE)})(\.\w+)*(:\w+)?$")
+    offending = []
+    for module, path in find_modules(ROOT, ["proguard_core"]).items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = [n for n in imported_names(module, path) if n.split(".")[0] in ABOVE_THE_CORE]
+        names += [
+            node.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and module_path.match(node.value)
+        ]
+        # Nor may it reach them by putting the checkout on the import path.
+        names += [
+            "sys.path"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and ast.unparse(node) == "sys.path"
+        ]
+        offending += [f"{module}: {name}" for name in names]
+    assert offending == []
