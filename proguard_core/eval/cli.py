@@ -14,13 +14,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from proguard_core.cli import (
+    EXIT_OK,
+    EXIT_RUNTIME_ERROR,
+    EXIT_USAGE,
+    Command,
+    add_guard_arguments,
+    guard_from_arguments,
+)
 from proguard_core.errors import InputError, MissingDependencyError, ProGuardError
-
-EXIT_OK, EXIT_RUNTIME_ERROR, EXIT_USAGE = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from proguard_core.cli import add_guard_arguments
     from proguard_core.sources import GROUPS, SOURCES
 
     names = ", ".join([*GROUPS, *SOURCES])
@@ -82,7 +87,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from proguard_core.cli import guard_from_arguments
     from proguard_core.eval import report
     from proguard_core.eval.loaders import load_file
     from proguard_core.eval.runner import evaluate
@@ -143,6 +147,9 @@ def _run(args: argparse.Namespace) -> int:
             print(f"proguard eval: no plot: {exc}", file=sys.stderr)
     print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
     return EXIT_OK
+
+
+COMMAND = Command("score a guard on safety benchmarks (paper-style table)", main)
 
 
 if __name__ == "__main__":
