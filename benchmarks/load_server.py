@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import contextlib
 import json
 import math
 import os
@@ -69,14 +70,8 @@ HARMLESS = PROMPTS[:9]
 # because the embedded guard's cost depends on how many sentences it reads.
 _SUBJECTS = ("The committee", "Our neighbour", "The museum guide", "A local baker", "The river", "My aunt")
 _VERBS = ("described", "planned", "painted", "measured", "repaired", "photographed", "studied")
-_OBJECTS = (
-    "the old railway bridge",
-    "a garden of tomatoes and beans",
-    "the autumn market",
-    "a chart of the tides",
-    "the library's new reading room",
-    "a recipe for lentil soup",
-)
+_OBJECTS = ("the old railway bridge", "a garden of tomatoes and beans", "the autumn market")
+_OBJECTS += ("a chart of the tides", "the library's new reading room", "a recipe for lentil soup")
 _TAILS = ("before lunch.", "with great care.", "for the school fair.", "during the long weekend.", "again.")
 
 
@@ -152,17 +147,8 @@ def start_server(guard: str, port: int, extra: Sequence[str], log: Path) -> subp
     if guard == "fake-keyword":
         command = [sys.executable, __file__, "--serve-fake-keyword", "--port", str(port), *extra]
     else:
-        command = [
-            sys.executable,
-            "-m",
-            "proguard_core.cli",
-            "serve",
-            "--guard",
-            guard,
-            "--port",
-            str(port),
-            *extra,
-        ]
+        command = [sys.executable, "-m", "proguard_core.cli", "serve", "--guard", guard, "--port", str(port)]
+        command += extra
     env = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     with log.open("wb") as sink:
         return subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env, cwd=REPO)
@@ -174,11 +160,10 @@ def wait_ready(url: str, process: subprocess.Popen[bytes] | None, timeout_s: flo
         if process is not None and process.poll() is not None:
             tail = log.read_text(errors="replace")[-3000:] if log else ""
             raise SystemExit(f"server exited with {process.returncode} before it was ready:\n{tail}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+        with contextlib.suppress(httpx.HTTPError):
+            # Up, not ready: an overloaded deployment answers /healthz 503 (older ones lack /livez).
+            if 200 in (httpx.get(f"{url}/{path}", timeout=2).status_code for path in ("livez", "healthz")):
                 return
-        except httpx.HTTPError:
-            pass
         time.sleep(0.2)
     raise SystemExit(f"server at {url} not ready after {timeout_s} s")
 
@@ -422,18 +407,31 @@ async def size_sweep(url: str, headers: dict[str, str], sizes: Sequence[int]) ->
     return rows
 
 
+async def health_while(url: str, done: asyncio.Event) -> dict[str, int]:
+    """What /healthz says, polled twice a second until ``done``."""
+    seen: collections.Counter[str] = collections.Counter()
+    async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+        while not done.is_set():
+            with contextlib.suppress(httpx.HTTPError):
+                seen[(await client.get("/healthz")).json().get("status", "?")] += 1
+            await asyncio.sleep(0.5)
+    return dict(seen)
+
+
 async def hostile_mix(
     url: str, *, large_clients: int, large_chars: int, api_key: str | None, **load: Any
 ) -> dict[str, Any]:
     """Short harmless prompts alone, then beside clients sending large texts back to back."""
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     print("phase 1: short prompts alone", flush=True)
+    alone_done, stop = asyncio.Event(), asyncio.Event()
+    health_alone = asyncio.create_task(health_while(url, alone_done))
     alone = (await run_load(url, api_key=api_key, prompts=HARMLESS, **load)).summary()
+    alone_done.set()
     bodies = [
         json.dumps({"prompt": harmless_text(large_chars, seed=i)}).encode() for i in range(large_clients)
     ]
     ten_mb = json.dumps({"prompt": "a" * 10_000_000}).encode()
-    stop = asyncio.Event()
     large: list[tuple[str, float, str | None]] = []
 
     async def large_client(index: int) -> None:
@@ -449,6 +447,7 @@ async def hostile_mix(
 
     print(f"phase 2: the same beside {large_clients} clients sending {large_chars:,} characters", flush=True)
     senders = [asyncio.create_task(large_client(i)) for i in range(large_clients)]
+    health_mixed = asyncio.create_task(health_while(url, stop))
     await asyncio.sleep(1.0)  # the large requests are admitted and being judged
     refusal = asyncio.create_task(refuse_ten_mb())
     mixed = (await run_load(url, api_key=api_key, prompts=HARMLESS, **load)).summary()
@@ -461,6 +460,7 @@ async def hostile_mix(
         "short_alone": alone,
         "short_beside_large": mixed,
         "p99_ratio": ratio,
+        "healthz": {"alone": await health_alone, "beside_large": await health_mixed},
         "large": {
             "sent": len(large),
             "status": dict(collections.Counter(s for s, _, _ in large)),
