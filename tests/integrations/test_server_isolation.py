@@ -395,3 +395,13 @@ async def test_shutdown_lets_a_long_request_in_progress_finish() -> None:
     assert late.status_code == 503
     verdict = Verdict.model_validate_json(reply.content)
     assert reply.status_code == 200 and verdict.safe and verdict.parts >= 30
+
+
+def test_the_new_flags_reach_the_config() -> None:
+    from proguard_integrations.server.cli import build_parser, config_from_arguments
+
+    flags = ["--max-text-chars", "1234", "--max-long-requests", "2", "--overload-wait-s", "0.5"]
+    config = config_from_arguments(build_parser().parse_args([*flags, "--long-batch-chars", "8000"]))
+    assert (config.max_text_chars, config.max_long_requests, config.overload_wait_s) == (1234, 2, 0.5)
+    assert (config.long_batch_chars, config.long_request_chars, config.max_body_bytes) == (8000, None, None)
+    assert config.long_concurrent_batches == 1
