@@ -2,17 +2,24 @@
 
     python benchmarks/soak_server.py                                  # embedded guard, 5 minutes
     python benchmarks/soak_server.py --guard fake-keyword --duration-s 60 --png soak.png
+    python benchmarks/soak_server.py --duration-s 1800 --requests 100000 --concurrency 64   # 30 minutes
 
 Starts the server in a subprocess on 127.0.0.1 (or uses ``--url`` with ``--pid`` of a local
 server), keeps ``--concurrency`` requests in flight for ``--duration-s`` seconds, samples the
 server's resident memory every ``--sample-s`` seconds from /proc, prints the series summary
 (start, end, max, growth after warm-up) and writes a PNG of memory and throughput over time.
+With ``--requests`` the run sends that many, spread evenly over the duration (``--rps`` is then
+requests / duration unless given), and fails unless every one was answered once, with its own
+id and the verdict its prompt gets alone. ``--large-clients`` adds clients sending
+``--large-chars`` texts back to back, so memory is watched while large requests come and go.
+Memory is called flat when it grew less than ``--flat-mb`` after warm-up.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import json
 import os
 import sys
@@ -21,7 +28,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from load_server import free_port, load_average, run_load, start_server, stop_server, wait_ready
+import httpx
+from load_server import (
+    free_port,
+    harmless_text,
+    load_average,
+    post_text,
+    run_load,
+    start_server,
+    stop_server,
+    wait_ready,
+)
 
 
 def rss_mb(pid: int) -> float | None:
@@ -107,6 +124,9 @@ async def soak(
     endpoint: str,
     api_key: str | None,
     rate_per_s: float | None = None,
+    requests: int | None = None,
+    large_clients: int = 0,
+    large_chars: int = 50_000,
 ) -> tuple[dict[str, Any], list[tuple[float, float]], list[tuple[float, float]]]:
     samples: list[tuple[float, float]] = []
     rate: list[tuple[float, float]] = []
@@ -132,22 +152,41 @@ async def soak(
                 return
             await asyncio.sleep(sample_s)
 
+    large: collections.Counter[str] = collections.Counter()
+    stop = asyncio.Event()
+
+    async def large_client(seed: int) -> None:
+        body = json.dumps({"prompt": harmless_text(large_chars, seed=seed)}).encode()
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        async with httpx.AsyncClient(base_url=url, headers=headers, timeout=120) as client:
+            while not stop.is_set():
+                status, _, policy = await post_text(client, body)
+                large[status if policy is None else f"{status} {policy}"] += 1
+                await asyncio.sleep(0.5)
+
     sampling = asyncio.create_task(sampler())
+    senders = [asyncio.create_task(large_client(i)) for i in range(large_clients)]
     results = await run_load(
         url,
-        requests=10**12,
+        requests=requests or 10**12,
         concurrency=concurrency,
         endpoint=endpoint,
         api_key=api_key,
-        max_seconds=duration_s,
+        # A fixed count is paced over the duration: give its last requests time to go out.
+        max_seconds=duration_s if requests is None else duration_s + max(60.0, duration_s / 10),
         timeout_s=60.0,
         on_result=count,
         rate_per_s=rate_per_s,
     )
     sampling.cancel()
+    stop.set()
+    await asyncio.gather(*senders)
     if pid is not None and (mb := rss_mb(pid)) is not None:
         samples.append((time.monotonic() - start, mb))
-    return results.summary(), samples, rate[1:]
+    summary = results.summary()
+    if large_clients:
+        summary["large_requests"] = dict(large)
+    return summary, samples, rate[1:]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -163,13 +202,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sample-s", type=float, default=5.0)
     parser.add_argument("--warmup-s", type=float, default=30.0, help="memory growth is judged after this")
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--requests", type=int, help="send this many, spread over --duration-s")
     parser.add_argument("--rps", type=float, help="steady request rate instead of as fast as possible")
+    parser.add_argument("--large-clients", type=int, default=0, help="clients sending large texts too")
+    parser.add_argument("--large-chars", type=int, default=50_000)
+    parser.add_argument("--flat-mb", type=float, default=30.0, help="most growth after warm-up called flat")
     parser.add_argument("--endpoint", choices=("/v1/check", "/v1/moderations"), default="/v1/moderations")
     parser.add_argument("--api-key", default=os.environ.get("PROGUARD_API_KEY"))
     parser.add_argument("--server-arg", action="append", default=[])
     parser.add_argument("--png", type=Path, default=Path("soak_server.png"))
     parser.add_argument("--out", type=Path, help="write the summary and series as JSON here")
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    if args.requests and not args.rps:
+        args.rps = args.requests / args.duration_s
 
     process = None
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"proguard-soak-server-{os.getpid()}.log"
@@ -194,12 +239,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 endpoint=args.endpoint,
                 api_key=args.api_key,
                 rate_per_s=args.rps,
+                requests=args.requests,
+                large_clients=args.large_clients,
+                large_chars=args.large_chars,
             )
         )
     finally:
         if process is not None:
             print(f"server exit code after SIGTERM: {stop_server(process)}")
     memory = summarise(samples, args.warmup_s)
+    if memory:
+        memory["flat"] = memory["growth_after_warmup_mb"] <= args.flat_mb
     summary = {
         "target": label,
         "duration_s": args.duration_s,
@@ -215,7 +265,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.out.write_text(
             json.dumps({**summary, "rss_series": samples, "rate_series": rate}, indent=2) + "\n"
         )
-    return 0 if load.get("server_errors_5xx", 1) == 0 and load.get("lost", 1) == 0 else 1
+    keys = ("server_errors_5xx", "lost", "answered_twice", "request_id_mismatch", "verdict_mismatch")
+    clean = all(load.get(key, 1) == 0 for key in keys)
+    complete = args.requests is None or load.get("responses") == args.requests
+    print(f"clean: {clean}, all {args.requests} answered: {complete}, memory flat: {memory.get('flat')}")
+    return 0 if clean and complete and memory.get("flat", True) else 1
 
 
 if __name__ == "__main__":

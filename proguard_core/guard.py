@@ -42,6 +42,12 @@ class Policy(BaseModel):
 
     ``block`` (default) reports the content unsafe, ``allow`` reports it safe, ``raise`` raises
     the error to the caller. The verdict's ``policy`` field records which rule fired.
+
+    ``timeout_s`` is the budget of one ``check``/``check_batch`` call, all its parts together.
+    When it runs out, no further model call starts: parts not yet judged are answered by
+    ``on_error`` with a :class:`GuardTimeoutError`, and the call returns. A model call already
+    running finishes in its thread (Python cannot stop it) but its answer is not waited for, so
+    at most one batch of ``max_batch_size`` parts outlives the deadline.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -61,6 +67,20 @@ class _Part:
 class _Outcome:
     verdict: Verdict | None
     error: ProGuardError | None = None
+
+
+@dataclass(frozen=True)
+class _Deadline:
+    """When one check call runs out of time (``time.monotonic()``), and the budget it was given."""
+
+    at: float
+    budget_s: float
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+    def error(self) -> GuardTimeoutError:
+        return GuardTimeoutError(f"no verdict within {self.budget_s:g} s")
 
 
 class Guard:
@@ -109,10 +129,14 @@ class Guard:
         images: Iterable[Any] = (),
         history: Iterable[Turn | Mapping[str, str]] = (),
         categories: Iterable[str] | None = None,
+        timeout_s: float | None = None,
     ) -> Verdict:
-        """Check one turn. ``prompt`` may also be a ready :class:`GuardInput`."""
+        """Check one turn. ``prompt`` may also be a ready :class:`GuardInput`.
+
+        ``timeout_s`` replaces ``Policy.timeout_s`` for this call.
+        """
         item = self._coerce(prompt, response, images, history)
-        return self.check_batch([item], categories=categories)[0]
+        return self.check_batch([item], categories=categories, timeout_s=timeout_s)[0]
 
     async def acheck(
         self,
@@ -122,29 +146,43 @@ class Guard:
         images: Iterable[Any] = (),
         history: Iterable[Turn | Mapping[str, str]] = (),
         categories: Iterable[str] | None = None,
+        timeout_s: float | None = None,
     ) -> Verdict:
         item = self._coerce(prompt, response, images, history)
-        return (await self.acheck_batch([item], categories=categories))[0]
+        return (await self.acheck_batch([item], categories=categories, timeout_s=timeout_s))[0]
 
     def check_batch(
-        self, items: Sequence[CheckItem], *, categories: Iterable[str] | None = None
+        self,
+        items: Sequence[CheckItem],
+        *,
+        categories: Iterable[str] | None = None,
+        timeout_s: float | None = None,
     ) -> list[Verdict]:
-        """Check many turns; items are GuardInput, prompt strings, or dicts of GuardInput fields."""
+        """Check many turns; items are GuardInput, prompt strings, or dicts of GuardInput fields.
+
+        ``timeout_s`` replaces ``Policy.timeout_s`` for this call (the budget of all its parts).
+        """
         start = time.perf_counter()
+        deadline = self._deadline(timeout_s)
         inputs, parts = self._plan(items, categories)
         outcomes: list[_Outcome] = []
         for batch in _chunks(parts, self.max_batch_size):
-            outcomes.extend(self._run_sync([p.request for p in batch]))
+            outcomes.extend(self._run_sync([p.request for p in batch], deadline))
         return self._merge(inputs, parts, outcomes, start)
 
     async def acheck_batch(
-        self, items: Sequence[CheckItem], *, categories: Iterable[str] | None = None
+        self,
+        items: Sequence[CheckItem],
+        *,
+        categories: Iterable[str] | None = None,
+        timeout_s: float | None = None,
     ) -> list[Verdict]:
         start = time.perf_counter()
+        deadline = self._deadline(timeout_s)
         inputs, parts = self._plan(items, categories)
         outcomes: list[_Outcome] = []
         for batch in _chunks(parts, self.max_batch_size):
-            outcomes.extend(await self._run_async([p.request for p in batch]))
+            outcomes.extend(await self._run_async([p.request for p in batch], deadline))
         return self._merge(inputs, parts, outcomes, start)
 
     def close(self) -> None:
@@ -268,19 +306,26 @@ class Guard:
 
     # --- running the model ------------------------------------------------------------------------
 
-    def _run_sync(self, requests: list[ModelRequest]) -> list[_Outcome]:
+    def _deadline(self, timeout_s: float | None) -> _Deadline | None:
+        budget = self.policy.timeout_s if timeout_s is None else timeout_s
+        return None if budget is None else _Deadline(time.monotonic() + budget, budget)
+
+    def _run_sync(self, requests: list[ModelRequest], deadline: _Deadline | None) -> list[_Outcome]:
         try:
-            if self.policy.timeout_s is None:
+            if deadline is None:
                 verdicts = self.model.predict(requests)
             else:
+                remaining = deadline.remaining()
+                if remaining <= 0:  # out of time: the rest is answered without a model call
+                    raise deadline.error()
                 if self._executor is None:
                     self._executor = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="proguard")
                 future = self._executor.submit(self.model.predict, requests)
                 try:
-                    verdicts = future.result(timeout=self.policy.timeout_s)
+                    verdicts = future.result(timeout=remaining)
                 except concurrent.futures.TimeoutError:
                     future.cancel()
-                    raise GuardTimeoutError(f"no verdict within {self.policy.timeout_s} s") from None
+                    raise deadline.error() from None
         except ProGuardError as exc:
             if isinstance(exc, InputError):
                 raise
@@ -289,16 +334,20 @@ class Guard:
             return [_Outcome(None, BackendError(f"{type(exc).__name__}: {exc}"))] * len(requests)
         return self._check_count(requests, verdicts)
 
-    async def _run_async(self, requests: list[ModelRequest]) -> list[_Outcome]:
+    async def _run_async(self, requests: list[ModelRequest], deadline: _Deadline | None) -> list[_Outcome]:
         try:
-            call = self.model.apredict(requests)
-            if self.policy.timeout_s is None:
-                verdicts = await call
+            if deadline is None:
+                verdicts = await self.model.apredict(requests)
             else:
+                remaining = deadline.remaining()
+                if remaining <= 0:
+                    raise deadline.error()
                 try:
-                    verdicts = await asyncio.wait_for(call, self.policy.timeout_s)
+                    # On expiry wait_for cancels the call, so a model that awaits (a remote
+                    # engine, the server's batcher) drops the parts it has not started.
+                    verdicts = await asyncio.wait_for(self.model.apredict(requests), remaining)
                 except asyncio.TimeoutError:
-                    raise GuardTimeoutError(f"no verdict within {self.policy.timeout_s} s") from None
+                    raise deadline.error() from None
         except ProGuardError as exc:
             if isinstance(exc, InputError):
                 raise

@@ -6,14 +6,17 @@ Every error is JSON in OpenAI's shape, ``{"error": {"type", "message", "param", 
 ``type`` one of: invalid_json (400), invalid_input (400), image_too_large (400),
 unsupported_image (400), remote_image_refused (400), unknown_category (400), unauthorized (401),
 not_found (404), method_not_allowed (405), request_timeout (408), body_too_large (413),
-invalid_request (422, schema), queue_full (429), internal_error (500), backend_error (502),
-shutting_down (503), timeout (504).
+text_too_large (413), invalid_request (422, schema), queue_full (429), internal_error (500),
+backend_error (502), shutting_down (503), timeout (504).
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
+import math
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
@@ -42,7 +45,14 @@ from proguard_core import (
     __version__,
 )
 from proguard_integrations.server.auth import ApiKeys, presented_key
-from proguard_integrations.server.batcher import MicroBatcher, QueueFullError, ShuttingDownError
+from proguard_integrations.server.batcher import (
+    LANES,
+    Lane,
+    MicroBatcher,
+    QueueFullError,
+    ScheduledModel,
+    ShuttingDownError,
+)
 from proguard_integrations.server.config import ServerConfig
 from proguard_integrations.server.metrics import CONTENT_TYPE, ServerMetrics
 from proguard_integrations.server.moderation import empty_result, moderation_result
@@ -51,6 +61,7 @@ from proguard_integrations.server.schemas import (
     ModerationRequest,
     check_input,
     moderation_inputs,
+    text_chars,
 )
 
 Scope = MutableMapping[str, Any]
@@ -58,7 +69,9 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-ENDPOINTS = ("/v1/moderations", "/v1/check", "/healthz", "/metrics")
+ENDPOINTS = ("/v1/moderations", "/v1/check", "/healthz", "/livez", "/metrics")
+# Where a body carries images: /v1/check's "images", a moderation content part's "image_url".
+_IMAGE_FIELD = re.compile(rb'"(images|image_url)"')
 _MAX_REQUEST_ID = 128
 
 
@@ -95,8 +108,12 @@ def api_error_for(exc: BaseException) -> ApiError:
     if isinstance(exc, InputError):
         return ApiError(400, "invalid_input", str(exc))
     if isinstance(exc, QueueFullError):
+        retry_after = str(min(max(math.ceil(exc.retry_after_s), 1), 60))
         return ApiError(
-            429, "queue_full", f"server is at capacity ({exc}); retry shortly", headers={"Retry-After": "1"}
+            429,
+            "queue_full",
+            f"server is at capacity ({exc}); retry shortly",
+            headers={"Retry-After": retry_after},
         )
     if isinstance(exc, ShuttingDownError):
         return ApiError(503, "shutting_down", str(exc), headers={"Retry-After": "1", "Connection": "close"})
@@ -112,19 +129,57 @@ class ServerState:
         self.guard = guard
         self.config = config
         self.keys = ApiKeys(config.api_keys)
+        self.body_limit = config.body_limit(guard.image_limits.max_bytes)
         self.batcher: MicroBatcher
-        self.metrics = ServerMetrics(queue_depth=lambda: float(self.batcher.depth))
+        self.metrics = ServerMetrics(queue_depth=lambda: float(self.batcher.depth), on_scrape=self._gauges)
         self.batcher = MicroBatcher(
-            guard,
+            guard.model,
             max_batch_size=config.max_batch_size,
             max_wait_ms=config.max_wait_ms,
             max_queue=config.max_queue,
             max_concurrent_batches=config.max_concurrent_batches,
+            long_request_chars=config.long_request_chars,
+            long_batch_chars=config.long_batch_chars,
+            long_concurrent_batches=config.long_concurrent_batches,
+            max_long_requests=config.max_long_requests,
             metrics=self.metrics,
         )
+        # The Guard waits for each of its model calls before the next, and a call cut short by the
+        # deadline returns nothing, so for the long lane it sends as many parts as one long-lane
+        # call carries: then what was judged before a deadline still counts (an unsafe part).
+        scheduled = ScheduledModel(guard.model, self.batcher)
+        self.serving: dict[Lane, Guard] = {
+            "short": serving_guard(guard, scheduled, guard.max_batch_size),
+            "long": serving_guard(guard, scheduled, self.batcher.long_call_parts),
+        }
         # Set when a stop signal arrives, before uvicorn stops taking connections, so health
         # checks fail and load balancers move traffic away while in-flight work finishes.
         self.draining = False
+
+    def health(self) -> tuple[str, dict[str, Any]]:
+        waits = {lane: self.batcher.head_wait(lane) for lane in LANES}
+        if self.draining or self.batcher.closing:
+            status = "draining"
+        elif waits["short"] > self.config.overload_wait_s or waits["long"] > self.config.timeout_s / 2:
+            status = "overloaded"
+        else:
+            status = "ok"
+        return status, {
+            "status": status,
+            "model": self.guard.model_name,
+            "version": __version__,
+            "queue_depth": self.batcher.depth,
+            "queue_wait_s": {lane: round(wait, 3) for lane, wait in waits.items()},
+            "parts_in_flight": self.batcher.in_flight_parts,
+            "long_requests": self.batcher.long_requests,
+        }
+
+    def _gauges(self) -> None:
+        for lane in LANES:
+            self.metrics.queued_parts.set(self.batcher.queued(lane), lane)
+            self.metrics.head_wait.set(self.batcher.head_wait(lane), lane)
+        self.metrics.parts_in_flight.set(self.batcher.in_flight_parts)
+        self.metrics.long_requests.set(self.batcher.long_requests)
 
     def error_response(self, error: ApiError) -> Response:
         self.metrics.errors.inc(error.type)
@@ -137,6 +192,16 @@ class ServerState:
             headers=error.headers,
             media_type="application/json",
         )
+
+
+def serving_guard(guard: Guard, model: ScheduledModel, max_batch_size: int) -> Guard:
+    """``guard`` judging through the batcher, raising where it cannot decide: the server then
+    tells a timeout from an engine error and applies ``guard``'s own policy to each input."""
+    serving = copy.copy(guard)
+    serving.model = model
+    serving.max_batch_size = max_batch_size
+    serving.policy = guard.policy.model_copy(update={"on_error": "raise", "timeout_s": None})
+    return serving
 
 
 class _Instrument:
@@ -253,7 +318,7 @@ def create_app(guard: Guard, config: ServerConfig | None = None) -> FastAPI:
             raise ApiError(408, "request_timeout", "request body not received in time") from None
 
     async def _read_json(request: Request) -> Any:
-        limit = config.max_body_bytes
+        limit = state.body_limit
         declared = request.headers.get("content-length")
         if declared is not None:
             if not declared.isdigit():
@@ -263,11 +328,18 @@ def create_app(guard: Guard, config: ServerConfig | None = None) -> FastAPI:
                     413, "body_too_large", f"request body is {declared} bytes; the limit is {limit}"
                 )
         chunks, size = [], 0
+        text_room, looked = config.text_body_bytes(), False
         async for chunk in request.stream():
             size += len(chunk)
             if size > limit:  # chunked uploads declare no length: count as they arrive
                 raise ApiError(413, "body_too_large", f"request body is over the limit of {limit} bytes")
             chunks.append(chunk)
+            if not looked and size > text_room:
+                # Past the room the text limit needs, a body without an image field so far is
+                # text over the limit: refuse now rather than read (and parse) megabytes more.
+                looked = True
+                if not _IMAGE_FIELD.search(b"".join(chunks)):
+                    raise too_much_text(f"over {config.max_text_chars:,}")
         try:
             return json.loads(b"".join(chunks))
         except (UnicodeDecodeError, ValueError) as exc:
@@ -287,43 +359,64 @@ def create_app(guard: Guard, config: ServerConfig | None = None) -> FastAPI:
             )
             raise ApiError(422, "invalid_request", detail, param=param) from None
 
-    async def judge(items: list[GuardInput], categories: list[str] | None, deadline: float) -> list[Verdict]:
+    def too_much_text(chars: str) -> ApiError:
+        return ApiError(
+            413,
+            "text_too_large",
+            f"the request has {chars} characters of text; this server checks at most "
+            f"{config.max_text_chars:,} per request (--max-text-chars)",
+        )
+
+    def within_text_limit(chars: int) -> int:
+        if chars > config.max_text_chars:
+            raise too_much_text(f"{chars:,}")
+        return chars
+
+    async def judge(
+        items: list[GuardInput], categories: list[str] | None, deadline: float, chars: int
+    ) -> list[Verdict]:
         if categories is not None:
             guard.taxonomy.subset(categories)  # unknown ids: 400 now, not a failed batch later
-        futures = state.batcher.submit(items, categories)
-        remaining = max(deadline - time.monotonic(), 0.0)
-        try:
-            _, pending = await asyncio.wait(futures, timeout=remaining)
-        except asyncio.CancelledError:  # the client went away: do not judge for nobody
-            for future in futures:
-                future.cancel()
-            raise
-        for future in pending:
-            future.cancel()  # a queued input is dropped; a running one finishes unseen
-        verdicts = []
-        for item, future in zip(items, futures, strict=True):
-            if future in pending:
-                verdicts.append(timeout_verdict(item))
-                continue
-            exc = future.exception()
-            if exc is not None:
-                raise api_error_for(exc)
-            verdicts.append(future.result())
+        with state.batcher.flow(chars, len(items), deadline) as flow:
+            serving = state.serving[flow.lane]
+            budget = deadline - time.monotonic()
+            # One Guard call per input, so that one input's timeout leaves the others' verdicts.
+            # Their parts meet again in the batcher, which batches across inputs and requests.
+            outcomes = await asyncio.gather(
+                *(serving.acheck_batch([i], categories=categories, timeout_s=budget) for i in items),
+                return_exceptions=True,
+            )
+        verdicts = [answer(item, outcome) for item, outcome in zip(items, outcomes, strict=True)]
+        if any(isinstance(o, GuardTimeoutError) for o in outcomes):
+            state.metrics.timeouts.inc(flow.lane)
         for verdict in verdicts:
             record(verdict)
         return verdicts
 
-    def timeout_verdict(item: GuardInput) -> Verdict:
+    def answer(item: GuardInput, outcome: list[Verdict] | BaseException) -> Verdict:
+        if not isinstance(outcome, BaseException):
+            return outcome[0]
+        if isinstance(outcome, GuardTimeoutError):
+            return failure_verdict(item, "timeout", outcome, f"no verdict within {config.timeout_s:g} s")
+        parse_error_raised = (
+            isinstance(outcome, UnparseableOutputError) and guard.policy.on_parse_error == "raise"
+        )
+        if isinstance(outcome, (InputError, ShuttingDownError)) or parse_error_raised:
+            raise api_error_for(outcome)
+        if isinstance(outcome, ProGuardError):
+            return failure_verdict(item, "error", outcome, str(outcome))
+        raise outcome
+
+    def failure_verdict(item: GuardInput, reason: str, error: ProGuardError, message: str) -> Verdict:
         # The guard's own failure policy decides, so a timeout is treated like any engine error.
         action = guard.policy.on_error
-        message = f"no verdict within {config.timeout_s} s"
         if action == "raise":
-            raise ApiError(504, "timeout", message)
+            raise ApiError(504, "timeout", message) if reason == "timeout" else api_error_for(error)
         safe = action == "allow"
         return Verdict(
             safe=safe,
             error=message,
-            policy=f"{'fail_open' if safe else 'fail_closed'}:timeout",
+            policy=f"{'fail_open' if safe else 'fail_closed'}:{reason}",
             modality=item.modality,
             model=guard.model_name,
         )
@@ -351,6 +444,7 @@ def create_app(guard: Guard, config: ServerConfig | None = None) -> FastAPI:
         authorize(request)
         accepting()
         body: ModerationRequest = validated(ModerationRequest, await read_json(request, deadline))
+        chars = within_text_limit(text_chars(body))
         count = (
             len(body.input)
             if isinstance(body.input, list) and body.input and isinstance(body.input[0], str)
@@ -374,7 +468,7 @@ def create_app(guard: Guard, config: ServerConfig | None = None) -> FastAPI:
             )
         entries = await to_inputs(lambda: moderation_inputs(body, guard.image_limits), image_count > 0)
         to_check = [item for item, _ in entries if item is not None]
-        verdicts = iter(await judge(to_check, None, deadline) if to_check else [])
+        verdicts = iter(await judge(to_check, None, deadline, chars) if to_check else [])
         results = [
             empty_result() if item is None else moderation_result(next(verdicts), types)
             for item, types in entries
@@ -388,6 +482,7 @@ def create_app(guard: Guard, config: ServerConfig | None = None) -> FastAPI:
         authorize(request)
         accepting()
         body: CheckRequest = validated(CheckRequest, await read_json(request, deadline))
+        chars = within_text_limit(text_chars(body))
         if len(body.images) > config.max_images_per_input:
             raise ApiError(
                 422,
@@ -396,19 +491,19 @@ def create_app(guard: Guard, config: ServerConfig | None = None) -> FastAPI:
                 param="images",
             )
         item = await to_inputs(lambda: check_input(body, guard.image_limits), bool(body.images))
-        verdict = (await judge([item], body.categories, deadline))[0]
+        verdict = (await judge([item], body.categories, deadline, chars))[0]
         return Response(verdict.model_dump_json(), media_type="application/json")
 
     @app.get("/healthz")
     async def healthz() -> Response:
-        status = "draining" if state.draining or state.batcher.closing else "ok"
-        body = {
-            "status": status,
-            "model": guard.model_name,
-            "queue_depth": state.batcher.depth,
-            "version": __version__,
-        }
+        """Readiness: 503 while draining or overloaded, so a balancer sends traffic elsewhere."""
+        status, body = state.health()
         return JSONResponse(body, status_code=200 if status == "ok" else 503)
+
+    @app.get("/livez")
+    async def livez() -> Response:
+        """Liveness: the process answers. An overloaded server is alive; restarting it helps nobody."""
+        return JSONResponse({"status": "alive", "version": __version__})
 
     @app.get("/metrics")
     async def metrics(request: Request) -> Response:

@@ -45,7 +45,20 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"accepted API key (repeatable); without one, {ENV_VAR} (comma-separated) is read; "
         "with none at all the API is open",
     )
-    parser.add_argument("--max-body-bytes", type=int, default=defaults.max_body_bytes)
+    parser.add_argument(
+        "--max-text-chars",
+        type=int,
+        default=defaults.max_text_chars,
+        help="characters of text per request; more is refused with 413 before any work "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-body-bytes",
+        type=int,
+        default=defaults.max_body_bytes,
+        help="default: 6 bytes per --max-text-chars character plus one image at the guard's byte limit "
+        "as base64; set it to 6 x --max-text-chars for a text-only service",
+    )
     parser.add_argument(
         "--timeout-s",
         type=float,
@@ -55,13 +68,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--max-batch-size", type=int, default=defaults.max_batch_size)
     parser.add_argument("--max-wait-ms", type=float, default=defaults.max_wait_ms)
-    parser.add_argument("--max-queue", type=int, default=defaults.max_queue, help="queued inputs before 429")
+    parser.add_argument(
+        "--max-queue", type=int, default=defaults.max_queue, help="short-lane parts queued before 429"
+    )
     parser.add_argument(
         "--max-concurrent-batches",
         type=int,
         default=defaults.max_concurrent_batches,
         help="guard calls in flight at once (1 for CPU guards; more for vLLM or OpenAI-compatible engines)",
     )
+    # Isolation of large requests (docs/deployment.md, "Large requests"); flag -> ServerConfig field.
+    isolation: tuple[tuple[str, type, str], ...] = (
+        (
+            "--long-request-chars",
+            int,
+            "requests with more text go to the long lane (default: one model part)",
+        ),
+        (
+            "--long-batch-chars",
+            int,
+            "text per long-lane model call; work stops within one such call of a deadline "
+            "(default: one model part)",
+        ),
+        ("--long-concurrent-batches", int, "long-lane model calls in flight, beside the short lane's"),
+        ("--max-long-requests", int, "long requests admitted at once; more get 429"),
+        (
+            "--overload-wait-s",
+            float,
+            "/healthz answers 503 overloaded when the next short part waited this long",
+        ),
+    )
+    for flag, kind, help_text in isolation:
+        default = getattr(defaults, flag[2:].replace("-", "_"))
+        shown = "" if default is None else " (default: %(default)s)"
+        parser.add_argument(flag, type=kind, default=default, help=help_text + shown)
     parser.add_argument("--shutdown-grace-s", type=float, default=defaults.shutdown_grace_s)
     parser.add_argument(
         "--log-level", default="info", choices=("critical", "error", "warning", "info", "debug")
@@ -75,12 +115,18 @@ def config_from_arguments(args: argparse.Namespace) -> ServerConfig:
         host=args.host,
         port=args.port,
         api_keys=tuple(args.api_key) or keys_from_env(),
+        max_text_chars=args.max_text_chars,
         max_body_bytes=args.max_body_bytes,
         timeout_s=args.timeout_s,
         max_batch_size=args.max_batch_size,
         max_wait_ms=args.max_wait_ms,
         max_queue=args.max_queue,
         max_concurrent_batches=args.max_concurrent_batches,
+        long_request_chars=args.long_request_chars,
+        long_batch_chars=args.long_batch_chars,
+        long_concurrent_batches=args.long_concurrent_batches,
+        max_long_requests=args.max_long_requests,
+        overload_wait_s=args.overload_wait_s,
         shutdown_grace_s=args.shutdown_grace_s,
     )
 

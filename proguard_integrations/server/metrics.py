@@ -180,9 +180,15 @@ class Registry:
 
 
 class ServerMetrics:
-    """The service's metrics; names follow Prometheus conventions (base units, ``_total``)."""
+    """The service's metrics; names follow Prometheus conventions (base units, ``_total``).
 
-    def __init__(self, queue_depth: Callable[[], float] = lambda: 0.0) -> None:
+    ``on_scrape`` runs before each exposition, to set the gauges read from the batcher's state.
+    """
+
+    def __init__(
+        self, queue_depth: Callable[[], float] = lambda: 0.0, on_scrape: Callable[[], None] | None = None
+    ) -> None:
+        self.on_scrape = on_scrape
         self.registry = Registry()
         self.requests = Counter(
             "proguard_requests_total", "HTTP requests by endpoint and status code.", ("endpoint", "status")
@@ -202,7 +208,35 @@ class ServerMetrics:
             "proguard_batch_duration_seconds", "Duration of one guard acheck_batch call.", LATENCY_BUCKETS
         )
         self.queue_depth = Gauge(
-            "proguard_queue_depth", "Inputs waiting for the micro-batcher.", read=queue_depth
+            "proguard_queue_depth",
+            "Parts (inputs, or pieces of long ones) waiting in either lane.",
+            read=queue_depth,
+        )
+        self.queued_parts = Gauge("proguard_queued_parts", "Parts waiting, by lane.", ("lane",))
+        self.queue_wait = Histogram(
+            "proguard_queue_wait_seconds",
+            "Time a part waited in its lane before its model call started.",
+            LATENCY_BUCKETS,
+            ("lane",),
+        )
+        self.head_wait = Gauge(
+            "proguard_queue_head_wait_seconds",
+            "How long the part each lane sends next has been waiting (what /healthz judges).",
+            ("lane",),
+        )
+        self.parts_in_flight = Gauge("proguard_parts_in_flight", "Parts in model calls now running.")
+        self.long_requests = Gauge("proguard_long_requests", "Requests in progress in the long lane.")
+        self.timeouts = Counter(
+            "proguard_timeouts_total",
+            "Requests answered by the deadline (some input had no verdict).",
+            ("lane",),
+        )
+        self.cancelled_parts = Counter(
+            "proguard_cancelled_parts_total",
+            "Parts whose request stopped waiting for them (deadline, client gone): 'deadline' and "
+            "'abandoned' were dropped from the queue unrun; 'running' were in a model call, which "
+            "finishes, and no further part of that request is sent.",
+            ("reason",),
         )
         self.in_flight = Gauge("proguard_requests_in_flight", "HTTP requests being served.")
         self.verdicts = Counter(
@@ -222,6 +256,13 @@ class ServerMetrics:
             self.batch_size,
             self.batch_latency,
             self.queue_depth,
+            self.queued_parts,
+            self.queue_wait,
+            self.head_wait,
+            self.parts_in_flight,
+            self.long_requests,
+            self.timeouts,
+            self.cancelled_parts,
             self.in_flight,
             self.verdicts,
             self.flagged,
@@ -230,6 +271,8 @@ class ServerMetrics:
             self.registry.add(metric)
 
     def exposition(self) -> str:
+        if self.on_scrape is not None:
+            self.on_scrape()
         return self.registry.exposition()
 
 

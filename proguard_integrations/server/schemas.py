@@ -71,6 +71,14 @@ class CheckRequest(_Strict):
     )
 
 
+def text_chars(body: CheckRequest | ModerationRequest) -> int:
+    """Characters of text the request asks to check: what the size limit counts."""
+    if isinstance(body, CheckRequest):
+        return len(body.prompt or "") + len(body.response or "") + sum(len(t.text) for t in body.history)
+    raw = [body.input] if isinstance(body.input, str) else body.input
+    return sum(len(p) if isinstance(p, str) else len(p.text) for p in raw if not isinstance(p, ImageURLPart))
+
+
 def image_bytes(value: str, limits: ImageLimits) -> bytes:
     """Bytes of a data URL or bare base64 string; URLs of any scheme are refused (no SSRF)."""
     text = value.strip()
@@ -146,4 +154,5 @@ __all__ = [
     "decode_images",
     "image_bytes",
     "moderation_inputs",
+    "text_chars",
 ]

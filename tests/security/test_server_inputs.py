@@ -241,6 +241,18 @@ async def test_oversized_body_is_413_before_it_is_read() -> None:
         assert reply.status_code == 413 and error_type(reply) == "body_too_large"
 
 
+async def test_a_10_mb_string_is_refused_under_the_default_limits_without_a_guard_call() -> None:
+    # The issue's report: with the defaults a 10 MB string was checked for 30 s, then flagged.
+    backend = FakeBackend(judge)
+    async with client_for(Guard(GenerativeGuard(backend))) as client:
+        check = await client.post("/v1/check", json={"prompt": "a" * 10_000_000})
+        moderation = await client.post("/v1/moderations", json={"input": ["b" * 5_000_000] * 2})
+        response = await client.post("/v1/check", json={"prompt": "hi", "response": "c" * 10_000_000})
+    for reply in (check, moderation, response):
+        assert reply.status_code == 413 and error_type(reply) == "text_too_large"
+    assert backend.calls == []
+
+
 async def test_a_trickled_body_times_out_with_408() -> None:
     async def trickle() -> AsyncIterator[bytes]:
         yield b'{"prompt": "'
