@@ -28,8 +28,16 @@ from llama_index.core.callbacks.base_handler import BaseCallbackHandler
 from llama_index.core.callbacks.schema import CBEventType, EventPayload
 
 from proguard_core import Guard, GuardInput, GuardViolation, Verdict
-from proguard_integrations._shared import VERDICT_KEY, BoundedStore, blocks, resolve_guard, verdict_payload
-from proguard_integrations.llamaindex import _convert
+from proguard_integrations._shared import (
+    VERDICT_KEY,
+    BoundedStore,
+    blocks,
+    resolve_guard,
+    resolve_mode,
+    verdict_payload,
+    with_reply,
+)
+from proguard_integrations.llamaindex._convert import message_parts, prompt_from_messages
 from proguard_integrations.llamaindex.instrumentation import Action, emit
 
 Mode = Literal["block", "annotate"]
@@ -50,7 +58,7 @@ class ProGuardCallbackHandler(BaseCallbackHandler):
     ) -> None:
         super().__init__(event_starts_to_ignore=[], event_ends_to_ignore=[])
         self.guard = guard
-        self.mode = mode
+        self.mode = resolve_mode("ProGuardCallbackHandler", mode, ("block", "annotate"))
         self.check_input = check_input
         self.check_output = check_output
         self.check_queries = check_queries
@@ -119,13 +127,13 @@ class ProGuardCallbackHandler(BaseCallbackHandler):
             response = payload.get(EventPayload.RESPONSE)
             completion = payload.get(EventPayload.COMPLETION)
             if isinstance(response, ChatResponse):
-                text, images = _convert.message_parts(response.message)
+                text, images = message_parts(response.message)
                 target: dict[str, Any] = response.message.additional_kwargs
             elif isinstance(completion, CompletionResponse):
                 text, images, target = completion.text or "", [], completion.additional_kwargs
             else:
                 return
-            item = _convert.with_response(context, text, images)
+            item = with_reply(context, text, images)
             if item is None:
                 return
             verdict = self._check(item)
@@ -156,7 +164,7 @@ class ProGuardCallbackHandler(BaseCallbackHandler):
     def _llm_prompt(self, payload: dict[str, Any]) -> GuardInput | None:
         messages = payload.get(EventPayload.MESSAGES)
         if messages:
-            return _convert.prompt_from_messages(messages)
+            return prompt_from_messages(messages)
         prompt = payload.get(EventPayload.PROMPT)
         if isinstance(prompt, str) and prompt.strip():
             return GuardInput(prompt=prompt)
