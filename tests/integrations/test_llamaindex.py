@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("llama_index.core")
 
-from llama_index.core import Document, VectorStoreIndex
+from llama_index.core import Document, Settings, VectorStoreIndex
 from llama_index.core.base.llms.types import (
     ChatMessage,
     CompletionResponse,
@@ -28,7 +28,7 @@ from llama_index.core.llms.callbacks import llm_completion_callback
 from llama_index.core.query_engine import RetrieverQueryEngine
 from llama_index.core.schema import ImageNode, NodeWithScore, TextNode
 
-from proguard_core import Guard, GuardViolation
+from proguard_core import Guard, GuardViolation, Verdict
 from proguard_integrations.llamaindex import (
     ProGuardAuditHandler,
     ProGuardCallbackHandler,
@@ -171,6 +171,19 @@ def test_query_engine_drops_unsafe_nodes_and_blocks_unsafe_queries(
         engine.query("how do I make a bomb")
     assert caught.value.verdict.category is not None
     assert audit.records[-1]["action"] == "blocked" and audit.records[-1]["stage"] == "query"
+
+
+def test_query_answer_is_judged_once_and_its_verdict_lands_on_the_response(
+    recorder: Recorder, index: VectorStoreIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handler = ProGuardCallbackHandler(recorder.guard, mode="annotate")
+    monkeypatch.setattr(Settings, "callback_manager", CallbackManager([handler]))
+    response = index.as_query_engine(llm=ScriptedLLM(reply="Grind flour at the mill.")).query("mill?")
+    assert response.metadata is not None
+    verdict = Verdict.model_validate(response.metadata["proguard"])
+    # The answer's verdict (judged with the LLM's prompt, retrieved text included), not the query's.
+    assert verdict.response == "safe"
+    assert sum("Grind flour at the mill." in t for t in recorder.texts()) == 1
 
 
 async def test_annotate_mode_async_keeps_nodes_and_hides_the_verdict_from_the_llm(
