@@ -11,7 +11,6 @@ Importing this package is cheap: engines (torch, transformers, vLLM, ...) load o
 from proguard_core.errors import (
     BackendError,
     GuardTimeoutError,
-    GuardViolation,
     ImageError,
     ImageTooLargeError,
     InputError,
@@ -29,6 +28,7 @@ from proguard_core.taxonomy import Category, Taxonomy, default_taxonomy
 from proguard_core.types import (
     CategoryVerdict,
     GuardInput,
+    GuardViolation,
     ImageData,
     Label,
     Modality,

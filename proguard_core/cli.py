@@ -1,30 +1,54 @@
-"""``proguard`` command line: check, eval, serve, train.
+"""``proguard`` command line: check, eval, serve, train, and whatever else is installed.
 
-Each subcommand owns its arguments in its own module, loaded only when used, so ``proguard check``
-never imports the training or server stacks.
+Each package registers its own subcommands under the ``proguard.commands`` entry-point group
+(pyproject.toml): this one ``check`` and ``eval``, ``proguard_integrations`` ``serve``, ``training``
+``train``. An entry point names a :class:`Command`; loading one stays cheap because a command
+imports its own stack only when it runs, so ``proguard check`` never imports the training or
+server stacks, and this package imports nothing from the packages above it.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
+from proguard_core.engines import ENGINES, spec_forms
 from proguard_core.errors import InputError, ProGuardError
 
-# subcommand -> (module with ``main(argv) -> int``, one-line help)
-SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "check": ("proguard_core.cli", "check a prompt, response and/or images; print the verdict"),
-    "eval": ("proguard_core.eval.cli", "score a guard on safety benchmarks (paper-style table)"),
-    "serve": ("proguard_integrations.server.cli", "run the HTTP guard service"),
-    "train": ("training.train_grpo", "train a guard with GRPO (TRL)"),
-}
-
+COMMAND_GROUP = "proguard.commands"
 EXIT_OK, EXIT_RUNTIME_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Command:
+    """A ``proguard`` subcommand, as a package registers it under :data:`COMMAND_GROUP`."""
+
+    help: str
+    # ``run(argv)`` gets the arguments after the command's name and returns the exit status.
+    run: Callable[[Sequence[str]], int]
+
+
+def registered_commands() -> dict[str, EntryPoint]:
+    """Command name -> its entry point, by name; the first of two with one name wins."""
+    found: dict[str, EntryPoint] = {}
+    for entry in entry_points(group=COMMAND_GROUP):
+        found.setdefault(entry.name, entry)
+    return dict(sorted(found.items()))
+
+
+def load_command(entry: EntryPoint) -> Command:
+    command = entry.load()
+    if not isinstance(command, Command):
+        raise TypeError(
+            f"entry point {entry.name} = {entry.value!r} in {COMMAND_GROUP!r} "
+            "is not a proguard_core.cli.Command"
+        )
+    return command
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -37,38 +61,37 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(__version__)
         return EXIT_OK
-    command, rest = args[0], args[1:]
-    if command not in SUBCOMMANDS:
-        print(f"proguard: unknown command {command!r}\n\n{_overview()}", file=sys.stderr)
+    name, rest = args[0], args[1:]
+    entry = registered_commands().get(name)
+    if entry is None:
+        print(f"proguard: unknown command {name!r}\n\n{_overview()}", file=sys.stderr)
         return EXIT_USAGE
-    if command == "check":
-        return check_main(rest)
-    if command == "train":
-        _add_checkout_to_path()
-    module = importlib.import_module(SUBCOMMANDS[command][0])
-    return int(module.main(rest))
-
-
-def _add_checkout_to_path() -> None:
-    """``training/`` lives in the repository, not in the installed package: import it from the checkout."""
-    root = Path(__file__).resolve().parents[1]
-    if (root / "training" / "train_grpo.py").is_file() and str(root) not in sys.path:
-        sys.path.insert(0, str(root))
+    try:
+        return int(load_command(entry).run(rest))
+    except ProGuardError as exc:  # a missing extra, above all: say which one, not a traceback
+        print(f"proguard {name}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(exc, InputError) else EXIT_RUNTIME_ERROR
 
 
 def _overview() -> str:
+    commands = registered_commands()
     lines = ["usage: proguard COMMAND [ARGS]", "", "commands:"]
-    lines += [f"  {name:<7} {help_text}" for name, (_, help_text) in SUBCOMMANDS.items()]
+    for name, entry in commands.items():
+        try:
+            help_text = load_command(entry).help
+        except Exception as exc:  # one broken package must not hide the other commands
+            help_text = f"(cannot be loaded: {type(exc).__name__}: {exc})"
+        lines.append(f"  {name:<7} {help_text}")
+    if not commands:
+        lines.append(f"  none: no installed package registers {COMMAND_GROUP!r} (pip install -e .)")
     lines += ["", "Run 'proguard COMMAND --help' for a command's options."]
     return "\n".join(lines)
 
 
 def add_guard_arguments(parser: argparse.ArgumentParser) -> None:
     """``--guard SPEC`` or ``--backend B --model M``: shared by check, eval and serve."""
-    parser.add_argument(
-        "--guard", help="guard spec: embedded (default), transformers:PATH, openai:MODEL@URL, fake"
-    )
-    parser.add_argument("--backend", help="backend name (transformers, vllm, openai, embedded)")
+    parser.add_argument("--guard", help=f"guard spec: {spec_forms()} (default: embedded)")
+    parser.add_argument("--backend", help=f"backend name ({', '.join(ENGINES)})")
     parser.add_argument("--model", help="model directory or hub id for the backend")
     parser.add_argument("--base-url", help="server URL for --backend openai")
     parser.add_argument(
@@ -149,5 +172,12 @@ def check_main(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
+CHECK = Command("check a prompt, response and/or images; print the verdict", check_main)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the imported module, not this __main__ copy: registered commands are
+    # proguard_core.cli.Command instances.
+    from proguard_core.cli import main as installed_main
+
+    sys.exit(installed_main())

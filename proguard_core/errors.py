@@ -11,17 +11,11 @@
     │   └── GuardTimeoutError      no verdict within the configured time
     ├── UnparseableOutputError     model text had no verdict and the policy says raise
     ├── GuardViolation             raised by adapters in block mode; carries the Verdict
+    │                              (defined in proguard_core.types, beside Verdict)
     └── MissingDependencyError     an optional extra is not installed (also an ImportError)
 
 Model text that does not parse is *not* an exception: it is a verdict with ``parse_error=True``.
 """
-
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from proguard_core.types import Verdict
 
 
 class ProGuardError(Exception):
@@ -72,14 +66,6 @@ class UnparseableOutputError(ProGuardError):
     """The model's output had no readable verdict and the policy asks to raise."""
 
 
-class GuardViolation(ProGuardError):
-    """Content was judged unsafe and the caller asked for blocking by exception."""
-
-    def __init__(self, verdict: Verdict, message: str | None = None) -> None:
-        self.verdict = verdict
-        super().__init__(message or f"ProGuard blocked unsafe content: {verdict.summary()}")
-
-
 class MissingDependencyError(ProGuardError, ImportError):
     """An optional dependency is missing; the message names the extra to install."""
 
@@ -95,7 +81,6 @@ class MissingDependencyError(ProGuardError, ImportError):
 __all__ = [
     "BackendError",
     "GuardTimeoutError",
-    "GuardViolation",
     "ImageError",
     "ImageTooLargeError",
     "InputError",

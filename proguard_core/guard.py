@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from proguard_core.engines import EngineSettings, build_engine, parse_spec
 from proguard_core.errors import (
     BackendError,
     GuardTimeoutError,
@@ -422,15 +423,6 @@ __all__ = ["FailureAction", "Guard", "Policy", "split_text"]
 
 # --- construction -----------------------------------------------------------------------------------
 
-# Backend name -> "module:factory". Modules are imported only when that backend is chosen, so a
-# missing optional dependency surfaces as MissingDependencyError naming its extra.
-BACKENDS: dict[str, str] = {
-    "fake": "proguard_core.backends.fake:FakeBackend",
-    "transformers": "proguard_core.backends.transformers:TransformersBackend",
-    "vllm": "proguard_core.backends.vllm:VLLMBackend",
-    "openai": "proguard_core.backends.openai_server:OpenAIServerBackend",
-}
-
 
 def load_guard(
     spec: str | None = None,
@@ -454,94 +446,24 @@ def load_guard(
     * A spec string joins these for CLIs and configs: ``"transformers:path/to/model"``,
       ``"openai:ProGuard-7B@http://127.0.0.1:8000/v1"``, ``"fake"``.
 
+    Other keywords are the engine's own options (:data:`proguard_core.engines.ENGINES` lists them).
     ``max_batch_size`` (default 16) is how many inputs the Guard sends per model call; given
     explicitly, it also caps the transformers engine's own batches (8 by default).
     """
-    from proguard_core.backends.base import GenerationParams
-    from proguard_core.models.generative import GenerativeGuard
-
-    if spec is not None:
-        if backend is not None or model is not None:
-            raise InputError("pass either a spec string or backend=/model=, not both")
-        backend, model, spec_options = parse_spec(spec)
-        backend_options = {**spec_options, **backend_options}
-    guard_options: dict[str, Any] = {
-        "policy": policy,
-        "taxonomy": taxonomy,
-        "allow_remote_images": allow_remote_images,
-        "max_batch_size": 16 if max_batch_size is None else max_batch_size,
-    }
-    if backend == "transformers" and max_batch_size is not None:
-        # The engine splits each Guard batch again by its own limit (8 by default, for GPU
-        # memory); a batch size the caller chose applies to both.
-        backend_options.setdefault("max_batch_size", max_batch_size)
-    if backend in (None, "embedded"):
-        if model is not None:
-            raise InputError("the embedded guard takes no model name")
-        from proguard_core.models.embedded import EmbeddedGuard
-
-        _check_options(EmbeddedGuard.__init__, "embedded", backend_options)
-        return Guard(EmbeddedGuard.load(**backend_options), **guard_options)
-    if backend == "proguard":
-        from proguard_core.remote import RemoteGuardModel
-
-        if not model:
-            raise InputError("backend 'proguard' needs model= (the server URL, e.g. http://127.0.0.1:8000)")
-        _check_options(RemoteGuardModel.__init__, "proguard", backend_options)
-        return Guard(RemoteGuardModel(model, **backend_options), **guard_options)
-    if backend not in BACKENDS:
-        choices = ", ".join(["embedded", "proguard", *BACKENDS])
-        raise InputError(f"unknown backend {backend!r}; choose one of: {choices}")
-    if backend != "fake" and not model:
-        raise InputError(f"backend {backend!r} needs model= (a local directory or a hub id)")
-    factory = _import_object(BACKENDS[backend])
-    _check_options(factory, backend, backend_options)
-    engine = factory(**backend_options) if backend == "fake" else factory(model, **backend_options)
-    generative = GenerativeGuard(engine, params=GenerationParams(max_new_tokens=max_new_tokens))
-    return Guard(generative, **guard_options)
+    engine = build_engine(
+        spec,
+        backend=backend,
+        model=model,
+        options=backend_options,
+        settings=EngineSettings(max_new_tokens=max_new_tokens, max_batch_size=max_batch_size),
+    )
+    return Guard(
+        engine,
+        policy=policy,
+        taxonomy=taxonomy,
+        allow_remote_images=allow_remote_images,
+        max_batch_size=16 if max_batch_size is None else max_batch_size,
+    )
 
 
-def parse_spec(spec: str) -> tuple[str, str | None, dict[str, Any]]:
-    """``"openai:M@URL"`` -> ("openai", "M", {"base_url": URL}); ``"transformers:PATH"``; ``"embedded"``."""
-    name, _, rest = spec.partition(":")
-    name = name.strip().lower()
-    if name == "embedded" or name == "fake":
-        if rest:
-            raise InputError(f"guard spec {spec!r}: {name!r} takes no model")
-        return name, None, {}
-    if name not in BACKENDS and name != "proguard":
-        raise InputError(
-            f"guard spec {spec!r}: expected embedded, fake, or BACKEND:MODEL with BACKEND in {list(BACKENDS)}"
-        )
-    if not rest:
-        raise InputError(f"guard spec {spec!r} needs a model after {name + ':'!r}")
-    if name == "openai" and "@" in rest:
-        model, _, base_url = rest.rpartition("@")
-        return name, model, {"base_url": base_url}
-    return name, rest, {}
-
-
-def _check_options(target: Any, backend: str, options: Mapping[str, Any]) -> None:
-    """A misspelt backend option is the caller's mistake: say which one and what is accepted."""
-    import inspect
-
-    parameters = inspect.signature(target).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
-        return
-    positional_rest = inspect.Parameter.VAR_POSITIONAL
-    accepted = [n for n, p in parameters.items() if n != "self" and p.kind is not positional_rest]
-    unknown = sorted(set(options) - set(accepted))
-    if unknown:
-        raise InputError(
-            f"backend {backend!r} has no option {', '.join(unknown)}; it accepts: {', '.join(accepted)}"
-        )
-
-
-def _import_object(path: str) -> Any:
-    import importlib
-
-    module, _, attribute = path.partition(":")
-    return getattr(importlib.import_module(module), attribute)
-
-
-__all__ += ["BACKENDS", "load_guard", "parse_spec"]
+__all__ += ["load_guard", "parse_spec"]

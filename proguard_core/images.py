@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel, ConfigDict, model_validator
+
 from proguard_core.errors import (
     ImageError,
     ImageTooLargeError,
@@ -23,10 +25,43 @@ from proguard_core.errors import (
     RemoteImageRefusedError,
     UnsupportedImageError,
 )
-from proguard_core.types import ImageData
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
+
+
+class ImageData(BaseModel):
+    """An image as encoded bytes (PNG, JPEG, ...), or an http(s) URL that is fetched only on opt-in.
+
+    Build one with :func:`image_from` or pass any accepted form
+    (path, bytes, PIL image, base64 string, data URL) in ``GuardInput.images``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_bytes="base64", val_json_bytes="base64")
+
+    data: bytes | None = None
+    url: str | None = None
+    mime_type: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ImageData:
+        if (self.data is None) == (self.url is None):
+            raise InputError("ImageData needs exactly one of data or url")
+        return self
+
+    def data_url(self) -> str:
+        """``data:<mime>;base64,...`` for engines that take images inside JSON."""
+        if self.data is None:
+            raise InputError("a remote image has no inline data; fetch it first")
+        return f"data:{self.mime_type or 'image/png'};base64,{base64.b64encode(self.data).decode('ascii')}"
+
+    def __repr__(self) -> str:
+        if self.data is not None:
+            return f"ImageData({self.mime_type}, {self.width}x{self.height}, {len(self.data)} bytes)"
+        return f"ImageData(url={self.url!r})"
+
 
 SUPPORTED_FORMATS = frozenset({"PNG", "JPEG", "GIF", "WEBP", "BMP"})
 _DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(;[\w-]+=[^;,]*)*)(;base64)?,", re.I)

@@ -6,13 +6,13 @@ All models are immutable and round-trip through JSON (``model_dump_json`` / ``mo
 
 from __future__ import annotations
 
-import base64
 from enum import Enum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from proguard_core.errors import InputError
+from proguard_core.errors import InputError, ProGuardError
+from proguard_core.images import ImageData, image_from, image_items
 
 Label = Literal["safe", "unsafe"]
 
@@ -27,37 +27,6 @@ class Modality(str, Enum):
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", ser_json_bytes="base64", val_json_bytes="base64")
-
-
-class ImageData(_Frozen):
-    """An image as encoded bytes (PNG, JPEG, ...), or an http(s) URL that is fetched only on opt-in.
-
-    Build one with :func:`proguard_core.images.image_from` or pass any accepted form
-    (path, bytes, PIL image, base64 string, data URL) in ``GuardInput.images``.
-    """
-
-    data: bytes | None = None
-    url: str | None = None
-    mime_type: str | None = None
-    width: int | None = None
-    height: int | None = None
-
-    @model_validator(mode="after")
-    def _one_source(self) -> ImageData:
-        if (self.data is None) == (self.url is None):
-            raise InputError("ImageData needs exactly one of data or url")
-        return self
-
-    def data_url(self) -> str:
-        """``data:<mime>;base64,...`` for engines that take images inside JSON."""
-        if self.data is None:
-            raise InputError("a remote image has no inline data; fetch it first")
-        return f"data:{self.mime_type or 'image/png'};base64,{base64.b64encode(self.data).decode('ascii')}"
-
-    def __repr__(self) -> str:
-        if self.data is not None:
-            return f"ImageData({self.mime_type}, {self.width}x{self.height}, {len(self.data)} bytes)"
-        return f"ImageData(url={self.url!r})"
 
 
 class Turn(_Frozen):
@@ -94,8 +63,6 @@ class GuardInput(_Frozen):
     @field_validator("images", mode="before")
     @classmethod
     def _images(cls, value: Any) -> Any:
-        from proguard_core.images import image_from, image_items
-
         return tuple(image_from(item) for item in image_items(value))
 
     @model_validator(mode="after")
@@ -193,9 +160,22 @@ class Verdict(_Frozen):
         return f"{head} {cats}".strip()
 
 
+class GuardViolation(ProGuardError):
+    """Content was judged unsafe and the caller asked for blocking by exception.
+
+    Part of the :mod:`proguard_core.errors` tree; it lives here, beside the Verdict it carries,
+    so that the errors module needs nothing above it.
+    """
+
+    def __init__(self, verdict: Verdict, message: str | None = None) -> None:
+        self.verdict = verdict
+        super().__init__(message or f"ProGuard blocked unsafe content: {verdict.summary()}")
+
+
 __all__ = [
     "CategoryVerdict",
     "GuardInput",
+    "GuardViolation",
     "ImageData",
     "Label",
     "Modality",

@@ -159,17 +159,13 @@ def build_samples(config: TrainConfig, taxonomy: Taxonomy) -> tuple[list[GuardSa
     report = BuildReport()
     for source in config.data:
         if source == "pool":
-            found, sub = load_training_pool(config.data_dir or _default_data_dir(), config.sources, taxonomy)
+            found, sub = load_training_pool(config.data_dir, config.sources, taxonomy)
         else:
             found, sub = load_samples(source, taxonomy, image_root=config.image_root)
         samples.extend(found)
         report.merge(sub)
     report.kept = len(samples)
     return samples, report
-
-
-def _default_data_dir() -> Path:
-    return REPO_ROOT.parent / "shared" / "benchmarks"
 
 
 def split_data(

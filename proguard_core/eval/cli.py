@@ -14,16 +14,21 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from proguard_core.cli import (
+    EXIT_OK,
+    EXIT_RUNTIME_ERROR,
+    EXIT_USAGE,
+    Command,
+    add_guard_arguments,
+    guard_from_arguments,
+)
 from proguard_core.errors import InputError, MissingDependencyError, ProGuardError
-
-EXIT_OK, EXIT_RUNTIME_ERROR, EXIT_USAGE = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from proguard_core.cli import add_guard_arguments
-    from proguard_core.eval.loaders import BENCHMARKS, DEFAULT_DATA_DIR, GROUPS
+    from proguard_core.sources import GROUPS, SOURCES
 
-    names = ", ".join([*GROUPS, *BENCHMARKS])
+    names = ", ".join([*GROUPS, *SOURCES])
     parser = argparse.ArgumentParser(
         prog="proguard eval",
         description="Score a guard on safety benchmarks: F1 (unsafe positive), safe-flag rate, category "
@@ -43,8 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--data-dir",
         type=Path,
-        default=DEFAULT_DATA_DIR,
-        help=f"folder with the benchmark data (default: {DEFAULT_DATA_DIR})",
+        default=None,
+        help="folder with the benchmark data (default: $PROGUARD_BENCHMARKS, else ../shared/benchmarks)",
     )
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--limit", type=int, help="at most N rows per benchmark (a fixed-seed random sample)")
@@ -82,21 +87,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from proguard_core.cli import guard_from_arguments
     from proguard_core.eval import report
-    from proguard_core.eval.loaders import EvalDataError, EvalRow, expand_names, load_benchmark, load_file
+    from proguard_core.eval.loaders import load_file
     from proguard_core.eval.runner import evaluate
     from proguard_core.guard import Guard
+    from proguard_core.sources import DataFileError, Row, data_dir, expand_names, load
 
     # Load all data before building the guard: a typo in a name should not cost a model load.
     names = expand_names(part for value in args.benchmark for part in value.split(","))
-    data: dict[str, list[EvalRow]] = {
-        name: load_benchmark(name, args.data_dir, limit=args.limit, seed=args.seed) for name in names
+    data: dict[str, list[Row]] = {
+        name: load(name, args.data_dir, limit=args.limit, seed=args.seed) for name in names
     }
     for path in args.file:
         rows = load_file(path, limit=args.limit)
         if rows[0].benchmark in data:
-            raise EvalDataError(
+            raise DataFileError(
                 f"benchmark name {rows[0].benchmark!r} is already taken; rename the file", path
             )
         data[rows[0].benchmark] = rows
@@ -122,7 +127,7 @@ def _run(args: argparse.Namespace) -> int:
     settings = {
         "benchmarks": list(data),
         "files": [str(p) for p in args.file],
-        "data_dir": str(args.data_dir),
+        "data_dir": str(data_dir(args.data_dir)),
         "limit": args.limit,
         "seed": args.seed,
         "batch_size": args.batch_size,
@@ -142,6 +147,9 @@ def _run(args: argparse.Namespace) -> int:
             print(f"proguard eval: no plot: {exc}", file=sys.stderr)
     print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
     return EXIT_OK
+
+
+COMMAND = Command("score a guard on safety benchmarks (paper-style table)", main)
 
 
 if __name__ == "__main__":

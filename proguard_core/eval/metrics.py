@@ -136,7 +136,7 @@ class BenchmarkScores:
     confusion: dict[str, int]
     ood: OODScores | None = None
     seconds: float = 0.0
-    view_of: str | None = None  # see loaders.Benchmark.view_of
+    view_of: str | None = None  # see sources.Source.view_of
 
     def repeats(self, names: Collection[str]) -> bool:
         """Whether this benchmark shows items of one in ``names`` (the run) again, and so must not

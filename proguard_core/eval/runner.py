@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from proguard_core.errors import InputError
-from proguard_core.eval.loaders import BENCHMARKS, EvalRow
 from proguard_core.eval.metrics import (
     BenchmarkScores,
     Confusion,
@@ -24,6 +23,7 @@ from proguard_core.eval.metrics import (
 )
 from proguard_core.eval.similarity import Embedder, ood_description_scores
 from proguard_core.guard import Guard
+from proguard_core.sources import SOURCES, Row
 from proguard_core.taxonomy import Taxonomy
 from proguard_core.types import Verdict
 
@@ -46,7 +46,7 @@ class EvalRun:
 
 def check_rows(
     guard: Guard,
-    rows: Sequence[EvalRow],
+    rows: Sequence[Row],
     provided: Sequence[tuple[str, ...] | None],
     *,
     batch_size: int = 32,
@@ -76,7 +76,7 @@ def check_rows(
     return [v for v in verdicts if v is not None]
 
 
-def _check_chunk(guard: Guard, rows: Sequence[EvalRow], offer: tuple[str, ...] | None) -> list[Verdict]:
+def _check_chunk(guard: Guard, rows: Sequence[Row], offer: tuple[str, ...] | None) -> list[Verdict]:
     try:
         return guard.check_batch([row.guard_input() for row in rows], categories=offer)
     except InputError as exc:
@@ -104,7 +104,7 @@ def _input_failure(guard: Guard, exc: InputError) -> Verdict:
     )
 
 
-def ood_offer(row: EvalRow, taxonomy: Taxonomy) -> tuple[str, ...] | None:
+def ood_offer(row: Row, taxonomy: Taxonomy) -> tuple[str, ...] | None:
     """The categories to list when the row's true category is hidden; None when it cannot be.
 
     The whole top-level category of the truth is hidden (listing a sibling subcategory would
@@ -118,7 +118,7 @@ def ood_offer(row: EvalRow, taxonomy: Taxonomy) -> tuple[str, ...] | None:
     return keep or None
 
 
-def _truth_listed(row: EvalRow, taxonomy: Taxonomy) -> bool:
+def _truth_listed(row: Row, taxonomy: Taxonomy) -> bool:
     return (
         row.category is not None
         and row.category in taxonomy
@@ -128,7 +128,7 @@ def _truth_listed(row: EvalRow, taxonomy: Taxonomy) -> bool:
 
 def evaluate(
     guard: Guard,
-    benchmarks: Mapping[str, Sequence[EvalRow]],
+    benchmarks: Mapping[str, Sequence[Row]],
     *,
     guard_spec: str = "",
     batch_size: int = 32,
@@ -164,7 +164,7 @@ def evaluate(
             verdicts = check_rows(
                 guard, rows, offers, batch_size=batch_size, progress=bar.update if bar else None
             )
-            pool = BENCHMARKS[name].pool if name in BENCHMARKS else "user"
+            pool = SOURCES[name].pool if name in SOURCES else "user"
             result = score_benchmark(
                 name,
                 pool,
@@ -175,7 +175,7 @@ def evaluate(
                 taxonomy,
                 offers,
             )
-            result.view_of = BENCHMARKS[name].view_of if name in BENCHMARKS else None
+            result.view_of = SOURCES[name].view_of if name in SOURCES else None
             predictions += [
                 _prediction(r, v, "main", r.provided) for r, v in zip(rows, verdicts, strict=True)
             ]
@@ -223,7 +223,7 @@ def evaluate(
 
 
 def _description_scores(
-    rows: Sequence[EvalRow], verdicts: Sequence[Verdict], taxonomy: Taxonomy, embedder: Embedder | None
+    rows: Sequence[Row], verdicts: Sequence[Verdict], taxonomy: Taxonomy, embedder: Embedder | None
 ) -> list[float]:
     """Reward term per hidden row: 0 without a name (missed, or a listed id), else by similarity."""
     named = [(i, ood_name(v)) for i, v in enumerate(verdicts)]
@@ -270,7 +270,7 @@ def _average(scores: Sequence[BenchmarkScores]) -> dict[str, Any]:
     }
 
 
-def _prediction(row: EvalRow, verdict: Verdict, run: str, offer: tuple[str, ...] | None) -> dict[str, Any]:
+def _prediction(row: Row, verdict: Verdict, run: str, offer: tuple[str, ...] | None) -> dict[str, Any]:
     return {
         "id": row.id,
         "benchmark": row.benchmark,

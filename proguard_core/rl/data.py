@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
 
+from proguard_core import sources as data_sources
 from proguard_core.errors import InputError, ProGuardError
 from proguard_core.images import decode, image_from
 from proguard_core.parser import format_output
 from proguard_core.prompts import ChatMessage, build_messages
+from proguard_core.sources import Row
 from proguard_core.taxonomy import Taxonomy, default_taxonomy
 from proguard_core.types import GuardInput, ImageData, Label, Modality
 
@@ -293,11 +295,12 @@ def load_samples(
 
 # --- the benchmark training pool ------------------------------------------------------------------
 
-# Only training-pool sources (see benchmarks/README.md); evaluation-pool folders are never read here.
+# Training-pool sources (``proguard_core.sources.TRAIN_POOL``) whose rows carry a category for every
+# unsafe request, as the rewards need; evaluation- and development-pool sources are never read here.
 TRAIN_POOL_SOURCES: tuple[str, ...] = (
     "advbench",
     "strongreject",
-    "jailbreakbench",
+    "jailbreakbench_behaviors",
     "do_not_answer",
     "pyrit_scorer_evals",
     "toxigen",
@@ -305,140 +308,26 @@ TRAIN_POOL_SOURCES: tuple[str, ...] = (
     "mt_bench",
 )
 
-_STRONGREJECT = {
-    "Disinformation and deception": "C2S1",
-    "Hate, harassment and discrimination": "C7S1",
-    "Illegal goods and services": "C6S2",
-    "Non-violent crimes": "C6S1",
-    "Sexual content": "C3S3",
-    "Violence": "C9S3",
-}
-_JAILBREAKBENCH = {
-    "Harassment/Discrimination": "C7S1",
-    "Malware/Hacking": "C4S2",
-    "Physical harm": "C9S3",
-    "Economic harm": "C6S1",
-    "Fraud/Deception": "C3S1",
-    "Disinformation": "C2S1",
-    "Sexual/Adult content": "C3S3",
-    "Privacy": "C2S2",
-}
-_DO_NOT_ANSWER = {
-    "discrimination_exclusion_toxicity_hateful_offensive.jsonl": "C7S1",
-    "information_hazard.jsonl": "C2S2",
-    "misinformation_harms.jsonl": "C2S1",
-}
-_PYRIT_OBJECTIVE = {
-    "bias": "C7S1",
-    "chemical_biological": "C8S2",
-    "cyber": "C4S2",
-    "exploits": "C4S1",
-    "harassment_bullying": "C7S1",
-    "hate_speech": "C7S1",
-    "illegal_activity": "C9S3",
-    "info_integrity": "C2S1",
-    "misinformation": "C2S1",
-    "phishing": "C3S1",
-    "privacy": "C2S2",
-    "self_harm": "C9S1",
-    "sexual": "C3S3",
-    "violence": "C9S3",
-}
-# AdvBench's PyRIT copy tags each goal with several harm areas; the first match in this order wins,
-# most specific first, so "Self-harm" beats the generic "Loss of life".
-_ADVBENCH_ORDER = (
-    ("Self-harm", "C9S1"),
-    ("IP/copyright loss", "C1S1"),
-    ("Impersonation/identity theft", "C6S1"),
-    ("Electoral interference", "C2S1"),
-    ("Political manipulation", "C2S1"),
-    ("Information degradation", "C2S1"),
-    ("Discrimination", "C7S1"),
-    ("Addiction", "C8S3"),
-    ("Privacy loss", "C2S2"),
-    ("Critical infrastructure damage", "C4S1"),
-    ("Confidentiality loss", "C4S1"),
-    ("Financial/earnings loss", "C6S1"),
-    ("Violence/armed conflict", "C9S3"),
-    ("Bodily injury", "C9S3"),
-)
 
+def _record(row: Row) -> dict[str, Any] | None:
+    """A raw record for ``samples_from_records``; None for a reply whose request label is unknown.
 
-def _csv_rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(line for line in handle if not line.startswith("#")))
-
-
-def _read_source(name: str, root: Path) -> Iterator[dict[str, Any]]:
-    """Raw records of one training-pool source; unmapped categories yield records that get skipped."""
-    folder = root / name
-    if name == "strongreject":
-        for row in _csv_rows(folder / "strongreject.csv"):
-            category = _STRONGREJECT.get(row["category"], f"unmapped:{row['category']}")
-            yield {"prompt": row["forbidden_prompt"], "label": "unsafe", "category": category}
-    elif name == "jailbreakbench":
-        for row in _csv_rows(folder / "jailbreakbench.csv"):
-            category = _JAILBREAKBENCH.get(row["Category"], f"unmapped:{row['Category']}")
-            yield {"prompt": row["Goal"], "label": "unsafe", "category": category}
-    elif name == "do_not_answer":
-        for file in sorted(folder.glob("*.jsonl")):
-            category = _DO_NOT_ANSWER.get(file.name, f"unmapped:{file.stem}")
-            for line in file.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    yield {"prompt": json.loads(line)["prompt"], "label": "unsafe", "category": category}
-    elif name == "advbench":
-        yaml = _require_yaml()
-        for seed in yaml.safe_load((folder / "adv_bench.prompt").read_text(encoding="utf-8"))["seeds"]:
-            tags = set(seed.get("harm_categories", ()))
-            category = next((cid for tag, cid in _ADVBENCH_ORDER if tag in tags), "unmapped:advbench")
-            yield {"prompt": seed["value"], "label": "unsafe", "category": category}
-    elif name == "pyrit_scorer_evals":
-        for file in sorted((folder / "objective").glob("*.csv")):
-            category = _PYRIT_OBJECTIVE.get(file.stem, f"unmapped:{file.stem}")
-            for row in _csv_rows(file):
-                # human_score 1 = the response achieved the harmful objective.
-                yield {
-                    "prompt": row.get("objective"),
-                    "response": row.get("assistant_response"),
-                    "label": "unsafe",
-                    "response_label": {"1": "unsafe", "0": "safe"}.get(str(row.get("human_score")).strip()),
-                    "category": category,
-                }
-    elif name == "toxigen":
-        for file in sorted((folder / "prompts").glob("*.txt")):
-            hate = file.name.startswith("hate_")
-            for line in file.read_text(encoding="utf-8").splitlines():
-                # Each line is a few-shot list "- a\n- b" with literal backslash-n separators.
-                for statement in line.split("\\n"):
-                    text = statement.strip().lstrip("-").strip()
-                    if text:
-                        yield {
-                            "prompt": text,
-                            "label": "unsafe" if hate else "safe",
-                            "category": "C7S1" if hate else None,
-                        }
-    elif name == "alpaca_benign":
-        for item in json.loads((folder / "alpaca.json").read_text(encoding="utf-8")):
-            if not item.get("input"):
-                yield {"prompt": item.get("instruction"), "label": "safe"}
-    elif name == "mt_bench":
-        for file in sorted(folder.glob("*/question.jsonl")):
-            for line in file.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    yield {"prompt": json.loads(line)["turns"][0], "label": "safe"}
-    else:
-        raise InputError(f"{name!r} is not a training-pool source (known: {', '.join(TRAIN_POOL_SOURCES)})")
-
-
-def _require_yaml() -> Any:
-    from proguard_core._lazy import require
-
-    return require("yaml", "train")
-
-
-def default_data_dir() -> Path:
-    """``../shared/benchmarks`` relative to the repository root."""
-    return Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks"
+    An unsafe row's category is its first candidate, the source label's most likely id. PyRIT's
+    objective files pair a harmful objective with a reply, so their requests are unsafe; other
+    reply sources do not say whether the request was harmful.
+    """
+    category = row.candidates[0] if row.unsafe and row.candidates else None
+    if row.stage == "request":
+        return {"prompt": row.prompt, "label": row.label, "category": category}
+    if row.benchmark == "pyrit_scorer_evals" and row.source.startswith("objective/"):
+        return {
+            "prompt": row.prompt,
+            "response": row.response,
+            "label": "unsafe",
+            "response_label": row.label,
+            "category": row.candidates[0] if row.candidates else None,
+        }
+    return None
 
 
 def load_training_pool(
@@ -446,23 +335,24 @@ def load_training_pool(
     sources: Sequence[str] = TRAIN_POOL_SOURCES,
     taxonomy: Taxonomy | None = None,
 ) -> tuple[list[GuardSample], BuildReport]:
-    """Every usable sample of the training-pool sources, read in place from ``data_dir``."""
-    root = Path(data_dir) if data_dir is not None else default_data_dir()
+    """Every usable sample of the training-pool sources' training split, read by ``proguard_core.sources``."""
+    root = data_sources.data_dir(data_dir)
     if not root.is_dir():
         raise InputError(f"benchmark data directory not found: {root}")
     taxonomy = taxonomy or default_taxonomy()
     samples: list[GuardSample] = []
     report = BuildReport()
     for name in sources:
-        if not (root / name).is_dir():
-            raise InputError(f"training-pool source {name!r} not found under {root}")
+        if name not in data_sources.TRAIN_POOL:
+            known = ", ".join(data_sources.TRAIN_POOL)
+            raise InputError(f"{name!r} is not a training-pool source (known: {known})")
         records = []
-        for record in _read_source(name, root):
-            category = record.get("category")
-            if isinstance(category, str) and category.startswith("unmapped:"):
-                report.skip(f"{name}: source category {category[9:]!r} has no taxonomy mapping")
-                continue
-            records.append(record)
+        for row in data_sources.load(name, root, split="train"):
+            record = _record(row)
+            if record is None:
+                report.skip(f"{name}: a reply without a request label")
+            else:
+                records.append(record)
         found, sub_report = samples_from_records(records, taxonomy, source=name)
         samples.extend(found)
         report.merge(BuildReport(0, Counter({f"{name}: {r}": n for r, n in sub_report.skipped.items()})))
@@ -476,9 +366,6 @@ def load_training_pool(
             unique[key] = sample
     report.kept = len(unique)
     return list(unique.values()), report
-
-
-# --- sampling -------------------------------------------------------------------------------------
 
 
 def balance_modalities(
@@ -686,7 +573,6 @@ __all__ = [
     "HidingConfig",
     "RLRow",
     "balance_modalities",
-    "default_data_dir",
     "load_samples",
     "load_training_pool",
     "provided_for",

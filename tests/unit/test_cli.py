@@ -1,10 +1,15 @@
 import json
+import os
 import subprocess
 import sys
+from collections.abc import Sequence
+from importlib.metadata import EntryPoint
+from pathlib import Path
 
 import pytest
 
-from proguard_core.cli import main
+import proguard_core.cli as cli
+from proguard_core.cli import COMMAND_GROUP, Command, main
 from tests.unit.images_util import png_bytes
 
 
@@ -97,3 +102,81 @@ def test_guard_option_reaches_the_backend(capsys):
     main(["check", "hi", "--guard", "fake", "--guard-option", f"outputs={scripted}", "--json"])
     verdict = json.loads(capsys.readouterr().out)
     assert verdict["safe"] is False and "C8S1" in json.dumps(verdict["categories"])
+
+
+def test_each_command_is_registered_by_the_package_that_owns_it() -> None:
+    installed = cli.registered_commands()
+    # pyproject.toml declares these; a stale install needs `pip install -e .` again.
+    assert {name: entry.value for name, entry in installed.items()} == {
+        "check": "proguard_core.cli:CHECK",
+        "eval": "proguard_core.eval.cli:COMMAND",
+        "serve": "proguard_integrations.commands:SERVE",
+        "train": "training.commands:TRAIN",
+    }
+    assert all(isinstance(cli.load_command(entry), Command) for entry in installed.values())
+
+
+def test_overview_lists_every_registered_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "train   train a guard with GRPO" in out and "serve   run the HTTP guard service" in out
+    assert main([]) == 2
+
+
+def _with_entry_points(monkeypatch: pytest.MonkeyPatch, *extra: EntryPoint) -> None:
+    real = cli.entry_points(group=COMMAND_GROUP)
+    monkeypatch.setattr(cli, "entry_points", lambda group: [*real, *extra])
+
+
+received: list[list[str]] = []
+
+
+def _hello(argv: Sequence[str]) -> int:
+    received.append(list(argv))
+    return 3
+
+
+HELLO = Command("say hello", _hello)
+
+
+def test_an_installed_package_can_add_a_command(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _with_entry_points(
+        monkeypatch,
+        EntryPoint("hello", f"{__name__}:HELLO", COMMAND_GROUP),
+        EntryPoint("broken", "json:dumps", COMMAND_GROUP),
+        EntryPoint("check", "json:dumps", COMMAND_GROUP),  # a second 'check' does not replace ours
+    )
+    assert main(["hello", "a", "--b"]) == 3 and received == [["a", "--b"]]
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "hello   say hello" in out and "check   check a prompt" in out
+    assert "broken  (cannot be loaded: TypeError" in out
+    assert main(["check", "hi", "--guard", "fake"]) == 0
+
+
+def test_a_missing_extra_is_named_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "uvicorn", None)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+    assert main(["serve", "--guard", "fake", "--port", "0"]) == 1
+    assert "MissingDependencyError" in (err := capsys.readouterr().err) and "proguard[server]" in err
+
+
+@pytest.mark.parametrize(("command", "option"), [("train", "--config"), ("serve", "--api-key")])
+def test_commands_of_other_packages_run_outside_the_checkout(
+    tmp_path: Path, command: str, option: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run(
+        [sys.executable, "-m", "proguard_core.cli", command, "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert option in result.stdout

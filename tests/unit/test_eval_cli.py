@@ -12,8 +12,9 @@ from PIL import Image
 
 from proguard_core import format_output, load_guard
 from proguard_core.eval.cli import main
-from proguard_core.eval.loaders import EvalDataError, load_file
+from proguard_core.eval.loaders import load_file
 from proguard_core.eval.runner import evaluate
+from proguard_core.sources import DataFileError
 
 DATA = Path(
     os.environ.get("PROGUARD_BENCHMARKS", Path(__file__).resolve().parents[3] / "shared" / "benchmarks")
@@ -166,7 +167,7 @@ def test_csv_user_file(tmp_path):
 )
 def test_bad_rows_name_the_file_and_line(tmp_path, row, message):
     path = write_jsonl(tmp_path / "bad.jsonl", [{"prompt": "fine", "label": "safe"}, row])
-    with pytest.raises(EvalDataError, match=message) as info:
+    with pytest.raises(DataFileError, match=message) as info:
         load_file(path)
     assert info.value.line == 2 and "bad.jsonl, line 2" in str(info.value)
 

@@ -131,7 +131,7 @@ def test_category_accuracy_is_at_category_level():
     assert not category_correct("C8S1", SAFE, TAX)
 
 
-def test_is_listed():
+def test_the_true_category_is_offered_by_itself_its_parent_or_a_subcategory():
     assert is_listed("C8S1", None, TAX)
     assert is_listed("C8S1", ("C8S1",), TAX) and is_listed("C8S1", ("C1", "C8"), TAX)
     assert not is_listed("C8S1", ("C8S2",), TAX)  # a sibling alone does not offer the truth

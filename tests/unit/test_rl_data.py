@@ -20,7 +20,6 @@ from proguard_core.rl.data import (
     GuardSample,
     HidingConfig,
     balance_modalities,
-    default_data_dir,
     load_samples,
     load_training_pool,
     provided_for,
@@ -29,6 +28,7 @@ from proguard_core.rl.data import (
     split_holdout,
     to_trl_rows,
 )
+from proguard_core.sources import TRAIN_POOL, data_dir, load
 from proguard_core.taxonomy import default_taxonomy
 from proguard_core.types import GuardInput, Modality
 
@@ -209,16 +209,21 @@ def test_trl_rows_multimodal_and_text_only() -> None:
     assert text_rows[0]["prompt"][1]["content"] == messages[1]["content"][0]["text"]  # type: ignore[index]
 
 
-@pytest.mark.skipif(not default_data_dir().is_dir(), reason="shared benchmark folder not present")
+@pytest.mark.skipif(not data_dir().is_dir(), reason="shared benchmark folder not present")
 def test_training_pool_reads_only_training_sources() -> None:
-    from proguard_core.eval.loaders import EVAL_POOL
-
-    assert not set(TRAIN_POOL_SOURCES) & set(EVAL_POOL)
-    samples, report = load_training_pool(sources=["strongreject", "jailbreakbench", "mt_bench"])
+    assert set(TRAIN_POOL_SOURCES) <= set(TRAIN_POOL)
+    samples, report = load_training_pool(
+        sources=["strongreject", "jailbreakbench_behaviors", "advbench", "mt_bench"]
+    )
     sources = Counter(s.source for s in samples)
-    assert set(sources) == {"strongreject", "jailbreakbench", "mt_bench"}
+    assert set(sources) == {"strongreject", "jailbreakbench_behaviors", "mt_bench"}
     assert all(s.category_id for s in samples if s.unsafe)
-    assert any("has no taxonomy mapping" in reason for reason in report.skipped)
+    # AdvBench names no harm area, and the rewards need a category for every unsafe request.
+    assert report.skipped["advbench: unsafe row without a category id"] == 520
+    # The first candidate of a broad source label is the category it trains with.
+    strongreject = {s.prompt: s.category_id for s in samples if s.source == "strongreject"}
+    rows = load("strongreject", split="train")
+    assert all(strongreject[r.prompt] == r.candidates[0] for r in rows if r.prompt in strongreject)
     with pytest.raises(InputError, match="not a training-pool source"):
         load_training_pool(sources=["xstest"])
 

@@ -194,7 +194,7 @@ def test_reward_table(
     assert bool(embedder.calls) == ("named" in case)
 
 
-def test_upstream_worked_example() -> None:
+def test_a_new_risk_name_is_scored_against_the_true_category_and_its_synonyms() -> None:
     assert ood_name_reward(WORKED_EXAMPLE_SIMS) == pytest.approx(0.625)
     embedder = FixedSims(WORKED_EXAMPLE_SIMS)
     rewards = GuardRewards(embedder=embedder)

@@ -1,7 +1,9 @@
 """Measure what a guard still catches under each attack in :mod:`tests.security.attacks`.
 
-    python -m tests.security.measure_guard                      # the embedded guard
-    python -m tests.security.measure_guard --guard fake --limit 20 --out measure.json
+From the repository root (the attacks are imported from ``tests/``):
+
+    python -m benchmarks.bench_attacks                      # the embedded guard
+    python -m benchmarks.bench_attacks --guard fake --limit 20 --out measure.json
 
 Harmful prompts are HarmBench "standard" behaviours, benign ones XSTest's safe prompts, both from
 the evaluation pool in ../shared/benchmarks beside the repository (read-only; nothing is trained
@@ -26,7 +28,7 @@ from typing import Any
 from tests.security import attacks
 
 # The shared benchmark folder sits beside the repository checkout.
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks"
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
 
 
 def harmful_prompts(limit: int, data: Path = DATA) -> list[str]:
