@@ -58,8 +58,21 @@ _ROLES: dict[str, Role] = {
     "function": "other",
     "remove": "other",
 }
-_TEXT_PARTS = {"text": "text", "input_text": "text", "output_text": "text", "refusal": "refusal"}
-_TOOL_PARTS = {"tool_call", "tool_call_chunk", "server_tool_call", "invalid_tool_call"}
+_TEXT_PARTS = {
+    "text": "text",
+    "input_text": "text",
+    "output_text": "text",
+    "refusal": "refusal",
+    "text-plain": "text",
+    "server_tool_result": "output",  # what a provider-side tool (web search...) gave the model
+}
+_TOOL_PARTS = {
+    "tool_call",
+    "tool_call_chunk",
+    "server_tool_call",
+    "server_tool_call_chunk",
+    "invalid_tool_call",
+}
 _UNJUDGED_PARTS = {"reasoning", "thinking"}
 _FIELDS = frozenset(GuardInput.model_fields)
 WHAT_TO_PASS = (
@@ -192,7 +205,12 @@ def read_content(content: Any) -> tuple[str, list[Any]]:
             raise InputError(f"cannot read a {type(part).__name__} message part: expected a dict or text")
         kind = str(part.get("type", ""))
         if kind in _TEXT_PARTS:
-            texts.append(str(part.get(_TEXT_PARTS[kind]) or ""))
+            text = part.get(_TEXT_PARTS[kind])
+            if text is None and kind == "text-plain":
+                raise InputError(
+                    "a text-plain part given only as a file or URL cannot be checked; pass its text"
+                )
+            texts.append(text if isinstance(text, str) else json.dumps(text, ensure_ascii=False, default=str))
         elif kind in ("image_url", "input_image", "image"):
             images.append(_image_reference(part))
         elif kind in _TOOL_PARTS:

@@ -166,6 +166,27 @@ def test_langchain_messages_are_read_by_their_shape(seen: SeenGuard) -> None:
         seen.guard.check(messages.HumanMessage(content=[{"type": "image", "file_id": "file-1"}]))
 
 
+def test_every_text_a_reply_holds_is_read(seen: SeenGuard) -> None:
+    reply = {
+        "role": "assistant",
+        "content": [
+            {"type": "reasoning", "reasoning": "the scratchpad is not judged"},
+            {
+                "type": "server_tool_result",
+                "tool_call_id": "s1",
+                "status": "success",
+                "output": {"hits": ["a bomb"]},
+            },
+            {"type": "text-plain", "mime_type": "text/plain", "text": "notes"},
+            {"type": "refusal", "refusal": "I won't."},
+        ],
+    }
+    seen.guard.check([{"role": "user", "content": "search"}, reply])
+    assert seen.inputs[0].response == '{"hits": ["a bomb"]}\nnotes\nI won\'t.'
+    with pytest.raises(InputError, match="text-plain"):
+        seen.guard.check({"role": "user", "content": [{"type": "text-plain", "url": "https://x/a.txt"}]})
+
+
 def test_check_batch_checks_each_conversation_apart(seen: SeenGuard) -> None:
     first = [{"role": "user", "content": "a bomb, please"}]
     second = [{"role": "user", "content": "tea?"}, {"role": "assistant", "content": "Green tea."}]
