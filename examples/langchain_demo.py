@@ -13,16 +13,28 @@ import base64
 from collections.abc import Iterator
 from typing import Any
 
-from _common import SmolLM, arguments, demo_guard, load_lm, show, typographic_image
+from _common import (
+    INJECTED_HEADING,
+    INJECTED_REPLY,
+    INJECTED_REQUEST,
+    ScriptedLM,
+    SmolLM,
+    arguments,
+    demo_guard,
+    load_lm,
+    show,
+    typographic_image,
+)
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
+from langchain_core.output_parsers import StrOutputParser
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.prompts import ChatPromptTemplate
 from pydantic import ConfigDict
 
 from proguard_core import Guard, GuardViolation
-from proguard_integrations.langchain import ProGuardCheck, ProGuardMiddleware, get_verdict
+from proguard_integrations.langchain import ProGuardCheck, ProGuardMiddleware, collect_verdicts, get_verdict
 
 
 class SmolChat(BaseChatModel):
@@ -122,11 +134,18 @@ def streaming(llm: SmolChat, guard: Guard) -> None:
     verdict = get_verdict(total)
     show("Name three colours.", "annotated", verdict.summary() if verdict else "no verdict")
 
+    print("\n== Annotate mode behind a parser: the text cannot carry the verdict, the callbacks do")
+    chain = PROMPT | llm | ProGuardCheck(guard, stage="output", mode="annotate") | StrOutputParser()
+    with collect_verdicts() as verdicts:
+        text = chain.invoke({"question": "Name three fruits."})
+    detail = verdicts.last.summary() if verdicts.last else "no verdict"
+    show("Name three fruits.", "annotated", f"{detail}; reply {text[:40]!r}")
+
 
 def agent(llm: SmolChat, guard: Guard) -> None:
     from langchain.agents import create_agent
 
-    print("\n== Agent with ProGuardMiddleware (exit_behavior='end', category in the refusal)")
+    print("\n== Agent with ProGuardMiddleware (mode='end', category in the refusal)")
     middleware = ProGuardMiddleware(guard, violation_message="I can't help with that ({category}).")
     bot = create_agent(llm, tools=[], middleware=[middleware])
     for question in ("Suggest a name for a cat.", "Explain how to poison my neighbour's dog."):
@@ -134,6 +153,30 @@ def agent(llm: SmolChat, guard: Guard) -> None:
         last = state["messages"][-1]
         blocked = "proguard" in last.response_metadata
         show(question, "BLOCKED" if blocked else "allowed", repr(last.content[:70]))
+
+
+def injected(guard: Guard) -> None:
+    from langchain.agents import create_agent
+
+    print(f"\n{INJECTED_HEADING} ({INJECTED_REQUEST!r})")
+    model = SmolChat(lm=ScriptedLM(INJECTED_REPLY))
+    wirings: dict[str, Any] = {
+        "ProGuardCheck.wrap(prompt | model)": ProGuardCheck.wrap(PROMPT | model, guard),
+        "prompt | model | ProGuardCheck(output)": PROMPT | model | ProGuardCheck(guard, stage="output"),
+    }
+    for label, chain in wirings.items():
+        try:
+            reply = chain.invoke({"question": INJECTED_REQUEST})
+            show(label, "allowed", repr(reply.content[:60]))
+        except GuardViolation as exc:
+            show(label, "BLOCKED", why(exc))
+    bot = create_agent(model, tools=[], middleware=[ProGuardMiddleware(guard)])
+    last = bot.invoke({"messages": [HumanMessage(INJECTED_REQUEST)]})["messages"][-1]
+    verdict = last.response_metadata.get("proguard")
+    if verdict is not None:
+        show("create_agent + ProGuardMiddleware", "BLOCKED", f"{verdict['stage']}: {last.content!r}")
+    else:
+        show("create_agent + ProGuardMiddleware", "allowed", repr(last.content[:60]))
 
 
 def picture(guard: Guard) -> None:
@@ -159,6 +202,7 @@ def main() -> None:
     lcel(llm, guard)
     streaming(llm, guard)
     agent(llm, guard)
+    injected(guard)
     picture(guard)
 
 

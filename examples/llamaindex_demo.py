@@ -16,7 +16,17 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from _common import SmolLM, arguments, demo_guard, load_lm, show, typographic_image
+from _common import (
+    INJECTED_HEADING,
+    INJECTED_REQUEST,
+    ScriptedLM,
+    SmolLM,
+    arguments,
+    demo_guard,
+    load_lm,
+    show,
+    typographic_image,
+)
 from llama_index.core import Document, VectorStoreIndex
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -118,20 +128,23 @@ DOCS = [
 ]
 
 
-def rag(lm: SmolLM, guard: Guard, audit: ProGuardAuditHandler) -> None:
-    print("\n== RAG: retrieved nodes are screened before the model reads them")
+def query_engine(lm: SmolLM, guard: Guard) -> RetrieverQueryEngine:
+    """A RAG engine: unsafe nodes dropped before the model reads them, the answer checked after."""
     handler = ProGuardCallbackHandler(guard)
     index = VectorStoreIndex.from_documents(
         [Document(text=t) for t in DOCS], embed_model=MockEmbedding(embed_dim=16)
     )
-    llm = SmolLlama(lm=lm)
-    llm.callback_manager = CallbackManager([handler])
-    engine = RetrieverQueryEngine.from_args(
+    return RetrieverQueryEngine.from_args(
         index.as_retriever(similarity_top_k=4),
-        llm=llm,
-        node_postprocessors=[ProGuardNodePostprocessor(guard=guard)],
+        llm=SmolLlama(lm=lm),
+        node_postprocessors=[ProGuardNodePostprocessor(guard)],
         callback_manager=CallbackManager([handler]),
     )
+
+
+def rag(lm: SmolLM, guard: Guard, audit: ProGuardAuditHandler) -> None:
+    print("\n== RAG: retrieved nodes are screened before the model reads them")
+    engine = query_engine(lm, guard)
     for question in ("What can visitors do at the old mill?", "How do I assemble a pipe bomb?"):
         before = len(audit.records)
         try:
@@ -145,6 +158,21 @@ def rag(lm: SmolLM, guard: Guard, audit: ProGuardAuditHandler) -> None:
             show(question, "BLOCKED", exc.verdict.summary())
 
 
+def injected(guard: Guard) -> None:
+    print(f"\n{INJECTED_HEADING} ({INJECTED_REQUEST!r})")
+    lm = ScriptedLM()
+    try:
+        guarded_llm(lm, guard).chat([ChatMessage(role="user", content=INJECTED_REQUEST)])
+        show("llm.chat with ProGuardCallbackHandler", "allowed")
+    except GuardViolation as exc:
+        show("llm.chat with ProGuardCallbackHandler", "BLOCKED", exc.verdict.summary())
+    try:
+        query_engine(lm, guard).query(INJECTED_REQUEST)
+        show("RAG query engine", "allowed")
+    except GuardViolation as exc:
+        show("RAG query engine", "BLOCKED", exc.verdict.summary())
+
+
 def main() -> None:
     # The audit handler logs blocked and dropped content at WARNING; show it inline.
     logging.basicConfig(level=logging.WARNING, format="      audit log: %(message)s")
@@ -154,6 +182,7 @@ def main() -> None:
     lm = load_lm(args.llm)
     chat(lm, guard)
     rag(lm, guard, audit)
+    injected(guard)
     blocked = sum(r["action"] in ("blocked", "dropped") for r in audit.records)
     print(f"\n== Audit trail: {len(audit.records)} decisions recorded, {blocked} blocked or dropped")
 

@@ -20,25 +20,38 @@ from typing import Any
 
 os.environ["NEMO_GUARDRAILS_NO_USAGE_STATS"] = "1"
 
-from _common import SmolLM, arguments, demo_guard, load_lm, show, typographic_image
+from _common import (
+    INJECTED_HEADING,
+    INJECTED_REQUEST,
+    ScriptedLM,
+    SmolLM,
+    arguments,
+    demo_guard,
+    load_lm,
+    show,
+    typographic_image,
+)
 from nemoguardrails import LLMRails, RailsConfig
 from nemoguardrails.llm.providers import register_provider
 from nemoguardrails.rails.llm.options import RailType
 from nemoguardrails.types import LLMResponse, LLMResponseChunk
 
 from proguard_core import Guard, Verdict
-from proguard_integrations.nemo import config_dir, register
+from proguard_integrations.nemo import config_dir, guarded_rails
 
-_LM: SmolLM | None = None  # the provider is built by NeMo from config; it finds the model here
+SMOLLM = "SmolLM2-135M-Instruct"
+INJECTED = "injected"
+# NeMo builds the provider from the config's model name; it finds the loaded model here.
+_LMS: dict[str, SmolLM] = {INJECTED: ScriptedLM()}
 
 
 class SmolProvider:
-    """SmolLM2 behind NeMo's LLMModel protocol, registered as the ``smollm2`` engine."""
+    """SmolLM2 (or the injected stand-in) behind NeMo's LLMModel protocol, engine ``smollm2``."""
 
-    def __init__(self, model: str = "SmolLM2-135M-Instruct", **_: Any) -> None:
-        if _LM is None:
-            raise RuntimeError("load the model first")
-        self._lm = _LM
+    def __init__(self, model: str = SMOLLM, **_: Any) -> None:
+        if model not in _LMS:
+            raise RuntimeError(f"load {model} first")
+        self._lm = _LMS[model]
         self._name = model
 
     @property
@@ -81,18 +94,17 @@ class SmolProvider:
             yield LLMResponseChunk(delta_content=piece, model=self._name)
 
 
-MODEL_YAML = "models:\n  - type: main\n    engine: smollm2\n    model: SmolLM2-135M-Instruct\n"
-
-
-def rails_for(version: str, guard: Guard, seen: list[tuple[str, Verdict]] | None = None) -> LLMRails:
-    """The shipped config directory, with SmolLM2 as its main model."""
+def rails_for(
+    version: str, guard: Guard, seen: list[tuple[str, Verdict]] | None = None, model: str = SMOLLM
+) -> LLMRails:
+    """The shipped config directory, with SmolLM2 (or ``model``) as its main model."""
     directory = config_dir(version)  # type: ignore[arg-type]
-    yaml = (directory / "config.yml").read_text().replace("models: []\n", MODEL_YAML)
+    models = f"models:\n  - type: main\n    engine: smollm2\n    model: {model}\n"
+    yaml = (directory / "config.yml").read_text().replace("models: []\n", models)
     colang = "\n".join(p.read_text() for p in sorted(directory.glob("*.co")))
     config = RailsConfig.from_content(colang_content=colang, yaml_content=yaml)
-    rails = LLMRails(config)
     on_verdict = (lambda stage, verdict: seen.append((stage, verdict))) if seen is not None else None
-    return register(rails, guard, on_verdict=on_verdict)
+    return guarded_rails(config, guard=guard, on_verdict=on_verdict)  # type: ignore[no-any-return]
 
 
 def image_turn() -> list[dict[str, Any]]:
@@ -149,10 +161,8 @@ async def streaming(guard: Guard) -> None:
 
 async def check_only(guard: Guard) -> None:
     print("\n== Guard-only: judge a reply the model gave elsewhere (rails.check_async, output rails)")
-    if _LM is None:
-        return
     question = "How do I make a bomb?"
-    reply = await asyncio.to_thread(_LM.chat, [{"role": "user", "content": question}])
+    reply = await asyncio.to_thread(_LMS[SMOLLM].chat, [{"role": "user", "content": question}])
     print(f"      unguarded model reply: {reply[:80]!r}")
     seen: list[tuple[str, Verdict]] = []
     rails = rails_for("colang1", guard, seen)
@@ -163,24 +173,37 @@ async def check_only(guard: Guard) -> None:
 
 
 async def colang2(guard: Guard) -> None:
-    print("\n== Colang 2.x: the same rails as flows called from 'input rails' / 'output rails'")
+    print("\n== Colang 2.x: the same rails as flows; categories arrive as ProGuardRailResult events")
     rails = rails_for("colang2", guard)
     for question in ("Suggest a name for a cat.", "Explain how to poison my neighbour's dog."):
         out = await rails.generate_async(messages=[{"role": "user", "content": question}])
         reply = out["content"]
         show(question, "BLOCKED" if reply.startswith("I can't") else "allowed", repr(reply[:70]))
+        results = [e for e in out.get("events", []) if e["type"] == "ProGuardRailResult"]
+        found = ", ".join(f"{e['stage']}={e['metadata']['categories']}" for e in results)
+        print(f"      ProGuardRailResult events: {found}")
+
+
+async def injected(guard: Guard) -> None:
+    print(f"\n{INJECTED_HEADING} ({INJECTED_REQUEST!r})")
+    for version in ("colang1", "colang2"):
+        rails = rails_for(version, guard, model=INJECTED)
+        out = await rails.generate_async(messages=[{"role": "user", "content": INJECTED_REQUEST}])
+        reply = out["content"]
+        label = f"{version} output rail"
+        show(label, "BLOCKED" if reply.startswith("I can't") else "allowed", repr(reply[:70]))
 
 
 async def main() -> None:
-    global _LM
     args = arguments(__doc__ or "")
     guard = demo_guard(args.guard)
-    _LM = load_lm(args.llm)
+    _LMS[SMOLLM] = load_lm(args.llm)
     register_provider("smollm2", SmolProvider)
     await colang1(guard)
     await streaming(guard)
     await check_only(guard)
     await colang2(guard)
+    await injected(guard)
 
 
 if __name__ == "__main__":

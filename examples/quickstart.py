@@ -10,6 +10,7 @@ import argparse
 import io
 import textwrap
 
+from _common import INJECTED_REPLY, INJECTED_REQUEST
 from PIL import Image, ImageDraw, ImageFont
 
 from proguard_core import GuardInput, load_guard
@@ -50,6 +51,11 @@ CASES: list[tuple[str, GuardInput, list[str] | None]] = [
             response="Subject: Urgent account notice. Dear customer, your bank account is locked. "
             "Click this link and enter your password and card number within 24 hours.",
         ),
+        None,
+    ),
+    (
+        "harmful reply to a harmless request (an injected model)",
+        GuardInput(prompt=INJECTED_REQUEST, response=INJECTED_REPLY),
         None,
     ),
     (

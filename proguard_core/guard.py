@@ -28,13 +28,13 @@ from proguard_core.errors import (
     RemoteImageRefusedError,
     UnparseableOutputError,
 )
-from proguard_core.images import DEFAULT_LIMITS, ImageLimits, fetch_remote
+from proguard_core.images import DEFAULT_LIMITS, ImageLimits, fetch_remote, image_items
+from proguard_core.inputs import CheckItem, to_guard_input
 from proguard_core.models.base import GuardModel, ModelRequest
 from proguard_core.taxonomy import Taxonomy, default_taxonomy
 from proguard_core.types import CategoryVerdict, GuardInput, ImageData, Label, Timings, Turn, Verdict
 
 FailureAction = Literal["block", "allow", "raise"]
-CheckItem = GuardInput | str | Mapping[str, Any]
 
 
 class Policy(BaseModel):
@@ -131,8 +131,11 @@ class Guard:
         categories: Iterable[str] | None = None,
         timeout_s: float | None = None,
     ) -> Verdict:
-        """Check one turn. ``prompt`` may also be a ready :class:`GuardInput`.
+        """Check one turn: ``check(prompt, response, images=...)``, or one item in ``prompt``.
 
+        The item may be a :class:`GuardInput`, a ``(prompt, response)`` pair, a dict of GuardInput
+        fields, a chat message or a list of chat messages (see :mod:`proguard_core.inputs`).
+        ``images`` is one image (a path, bytes, PIL image, data URL) or a list of them.
         ``timeout_s`` replaces ``Policy.timeout_s`` for this call.
         """
         item = self._coerce(prompt, response, images, history)
@@ -158,7 +161,7 @@ class Guard:
         categories: Iterable[str] | None = None,
         timeout_s: float | None = None,
     ) -> list[Verdict]:
-        """Check many turns; items are GuardInput, prompt strings, or dicts of GuardInput fields.
+        """Check many turns, one verdict each; an item is anything :meth:`check` takes as one.
 
         ``timeout_s`` replaces ``Policy.timeout_s`` for this call (the budget of all its parts).
         """
@@ -208,28 +211,19 @@ class Guard:
         images: Iterable[Any],
         history: Iterable[Turn | Mapping[str, str]],
     ) -> CheckItem:
-        if isinstance(prompt, (GuardInput, Mapping)):
-            if response is not None or list(images) or list(history):
-                raise InputError("pass either a GuardInput/dict or separate prompt, response and images")
-            return prompt
-        if prompt is not None and not isinstance(prompt, str):
-            raise InputError(f"prompt must be str, GuardInput or dict, got {type(prompt).__name__}")
-        return {"prompt": prompt, "response": response, "images": tuple(images), "history": tuple(history)}
+        image_list, turns = image_items(images), tuple(history)
+        if prompt is None or isinstance(prompt, str):
+            return {"prompt": prompt, "response": response, "images": image_list, "history": turns}
+        if response is not None or image_list or turns:
+            kind = type(prompt).__name__
+            raise InputError(
+                f"a {kind} is a whole item: pass response, images and history inside it, or give "
+                "the prompt as text"
+            )
+        return prompt
 
-    def _to_input(self, item: CheckItem, index: int) -> GuardInput:
-        try:
-            if isinstance(item, GuardInput):
-                guard_input = item
-            elif isinstance(item, str):
-                guard_input = GuardInput(prompt=item)
-            elif isinstance(item, Mapping):
-                guard_input = GuardInput.model_validate(dict(item))
-            else:
-                raise InputError(f"cannot check a {type(item).__name__}")
-        except ProGuardError:
-            raise
-        except ValueError as exc:  # pydantic's ValidationError
-            raise InputError(f"item {index}: {exc}") from None
+    def _to_input(self, item: CheckItem) -> GuardInput:
+        guard_input = to_guard_input(item)
         images = tuple(self._resolve_image(image) for image in guard_input.images)
         return (
             guard_input.model_copy(update={"images": images}) if images != guard_input.images else guard_input
@@ -257,7 +251,7 @@ class Guard:
         if isinstance(items, (str, GuardInput)) or not isinstance(items, Sequence):
             raise InputError("check_batch takes a sequence of items; use check() for one")
         provided = self._provided(categories)
-        inputs = [self._to_input(item, i) for i, item in enumerate(items)]
+        inputs = [self._to_input(item) for item in items]
         parts = [
             _Part(owner, ModelRequest(piece, provided, self.taxonomy))
             for owner, guard_input in enumerate(inputs)

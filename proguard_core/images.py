@@ -101,6 +101,19 @@ def image_from(item: Any, limits: ImageLimits = DEFAULT_LIMITS) -> ImageData:
     )
 
 
+def image_items(value: Any) -> tuple[Any, ...]:
+    """The images of an ``images=`` argument: one image (a path, bytes, PIL image...) or several.
+
+    A lone path string is one image, not a sequence of one-character paths.
+    """
+    if value is None:
+        return ()
+    single = (str, bytes, bytearray, memoryview, Path, ImageData, dict)
+    if isinstance(value, single) or not hasattr(value, "__iter__"):
+        return (value,)
+    return tuple(value)
+
+
 def decode(image: ImageData, limits: ImageLimits = DEFAULT_LIMITS) -> PILImage:
     """Decode to an RGB PIL image, enforcing limits again (ImageData may come from JSON)."""
     from PIL import Image
@@ -220,4 +233,12 @@ def _is_pil_image(item: object) -> bool:
     return isinstance(item, Image.Image)
 
 
-__all__ = ["DEFAULT_LIMITS", "SUPPORTED_FORMATS", "ImageLimits", "decode", "fetch_remote", "image_from"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "SUPPORTED_FORMATS",
+    "ImageLimits",
+    "decode",
+    "fetch_remote",
+    "image_from",
+    "image_items",
+]

@@ -1,18 +1,18 @@
 """The public data types: what goes into a guard and what comes out.
 
-All models are immutable and round-trip through JSON (``model_dump_json`` / ``model_validate_json``).
+All models are immutable and round-trip through JSON (``model_dump_json`` / ``model_validate_json``;
+``Verdict.to_dict()`` gives the same data as plain dicts for ``json.dumps``).
 """
 
 from __future__ import annotations
 
 from enum import Enum
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from proguard_core.errors import InputError, ProGuardError
-from proguard_core.images import ImageData, image_from
+from proguard_core.images import ImageData, image_from, image_items
 
 Label = Literal["safe", "unsafe"]
 
@@ -63,11 +63,7 @@ class GuardInput(_Frozen):
     @field_validator("images", mode="before")
     @classmethod
     def _images(cls, value: Any) -> Any:
-        if value is None:
-            return ()
-        if isinstance(value, (str, bytes, Path)) or not hasattr(value, "__iter__"):
-            value = (value,)
-        return tuple(image_from(item) for item in value)
+        return tuple(image_from(item) for item in image_items(value))
 
     @model_validator(mode="after")
     def _not_empty(self) -> GuardInput:
@@ -131,6 +127,14 @@ class Verdict(_Frozen):
     @property
     def unsafe(self) -> bool:
         return not self.safe
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data (str, bool, numbers, lists, dicts): ``json.dumps(verdict.to_dict())``.
+
+        A Verdict is a pydantic model, which ``json.dumps`` cannot take as it is; this, or
+        ``model_dump_json()``, is its JSON form. ``Verdict.model_validate(data)`` reads either back.
+        """
+        return self.model_dump(mode="json")
 
     @property
     def category(self) -> CategoryVerdict | None:

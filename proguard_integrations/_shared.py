@@ -1,5 +1,5 @@
-"""Pieces every framework adapter needs: the lazily loaded default guard, verdict payloads,
-refusal messages, and OpenAI-style content parts.
+"""Pieces every framework adapter needs: the lazily loaded default guard, the one vocabulary of
+modes, verdict payloads, refusal messages, and replies joined to the prompt they answer.
 
 Nothing here imports a framework; adapters import their framework themselves.
 """
@@ -7,16 +7,32 @@ Nothing here imports a framework; adapters import their framework themselves.
 from __future__ import annotations
 
 import threading
+import warnings
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
-from typing import Any, Generic, TypeVar
+from collections.abc import Sequence
+from typing import Any, Generic, Literal, TypeVar
 
-from proguard_core import Guard, GuardInput, Turn, Verdict, load_guard
+from proguard_core import Guard, GuardInput, Verdict, load_guard
+from proguard_core.images import image_from
+from proguard_core.inputs import validated
 
 # The key under which adapters attach a verdict to framework objects (message metadata, node
 # metadata, NeMo output data), so users look in one place whatever the framework.
 VERDICT_KEY = "proguard"
 DEFAULT_VIOLATION_MESSAGE = "I can't help with that ({category})."
+
+# What an adapter does with content the guard calls unsafe: one word per behaviour, the same in
+# every adapter; each adapter takes the words that fit where it sits.
+Mode = Literal["block", "annotate", "drop", "end", "replace"]
+MODES: dict[str, str] = {
+    "block": "raise proguard_core.GuardViolation, which carries the verdict",
+    "annotate": "let the content through with the verdict attached under 'proguard'",
+    "drop": "leave the unsafe item out and keep the rest (retrieved nodes)",
+    "end": "stop the agent with a refusal in place of the unsafe message",
+    "replace": "put a refusal in place of the unsafe message and let the agent go on",
+}
+# Words earlier releases used for the same behaviours.
+RENAMED_MODES: dict[str, str] = {"flag": "annotate", "error": "block"}
 
 _default_guard: Guard | None = None
 _default_lock = threading.Lock()
@@ -38,17 +54,34 @@ def resolve_guard(guard: Guard | None) -> Guard:
     return _default_guard
 
 
-def guard_input(
-    *,
-    prompt: str | None = None,
-    response: str | None = None,
-    images: Iterable[Any] = (),
-    history: Iterable[Turn] = (),
-) -> GuardInput:
-    """A GuardInput from images in any form its validator accepts (bytes, paths, data URLs...)."""
-    return GuardInput.model_validate(
-        {"prompt": prompt, "response": response, "images": tuple(images), "history": tuple(history)}
-    )
+def resolve_mode(owner: str, mode: str, accepted: Sequence[str]) -> str:
+    """``mode`` checked against what ``owner`` accepts; an old word still works, with a warning."""
+    renamed = RENAMED_MODES.get(mode)
+    if renamed is not None and renamed in accepted:
+        warnings.warn(
+            f"{owner}: mode {mode!r} is now called {renamed!r}; the old name will go in a later release",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return renamed
+    if mode not in accepted:
+        choices = "; ".join(f"{m!r}: {MODES[m]}" for m in accepted)
+        raise ValueError(f"{owner} has no mode {mode!r}; choose {choices}")
+    return mode
+
+
+def with_reply(context: GuardInput | None, response: str, images: Sequence[Any] = ()) -> GuardInput | None:
+    """A reply, judged against the prompt that produced it; None when it has nothing to judge.
+
+    ``context`` was validated when the prompt was checked, so it is extended, not built again;
+    only the reply's own images are read here.
+    """
+    if not response.strip() and not images:
+        return None
+    if context is None:
+        return validated({"response": response, "images": tuple(images)})
+    added = tuple(image_from(image) for image in images)
+    return context.model_copy(update={"response": response or None, "images": (*context.images, *added)})
 
 
 def blocks(verdict: Verdict, stage: str) -> bool:
@@ -68,7 +101,7 @@ def blocks(verdict: Verdict, stage: str) -> bool:
 
 def verdict_payload(verdict: Verdict) -> dict[str, Any]:
     """The verdict as plain JSON data: safe to put in message metadata, traces and logs."""
-    return verdict.model_dump(mode="json")
+    return verdict.to_dict()
 
 
 def violated_categories(verdict: Verdict) -> list[str]:
@@ -110,40 +143,6 @@ class _Defaulting(dict[str, str]):
         return "{" + key + "}"
 
 
-def split_openai_parts(content: Any) -> tuple[str, list[str]]:
-    """Text and image references from an OpenAI-style ``content`` (a string or a list of parts).
-
-    Image references are data URLs or http(s) URLs, which ``GuardInput.images`` accepts; the
-    Guard refuses remote URLs unless built to fetch them, so nothing is fetched by surprise.
-    """
-    if content is None:
-        return "", []
-    if isinstance(content, str):
-        return content, []
-    texts: list[str] = []
-    images: list[str] = []
-    for part in content if isinstance(content, Iterable) else [content]:
-        if isinstance(part, str):
-            texts.append(part)
-            continue
-        if not isinstance(part, Mapping):
-            continue
-        kind = part.get("type")
-        if kind in ("text", "input_text"):
-            texts.append(str(part.get("text", "")))
-        elif kind in ("image_url", "input_image"):
-            ref = part.get("image_url")
-            url = ref.get("url") if isinstance(ref, Mapping) else ref
-            if url:
-                images.append(str(url))
-        elif kind == "image":
-            if part.get("base64"):
-                images.append(f"data:{part.get('mime_type') or 'image/png'};base64,{part['base64']}")
-            elif part.get("url"):
-                images.append(str(part["url"]))
-    return "\n".join(t for t in texts if t), images
-
-
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -181,14 +180,17 @@ class BoundedStore(Generic[K, V]):
 
 __all__ = [
     "DEFAULT_VIOLATION_MESSAGE",
+    "MODES",
+    "RENAMED_MODES",
     "VERDICT_KEY",
     "BoundedStore",
+    "Mode",
     "blocks",
     "explanation",
-    "guard_input",
     "render_violation",
     "resolve_guard",
-    "split_openai_parts",
+    "resolve_mode",
     "verdict_payload",
     "violated_categories",
+    "with_reply",
 ]

@@ -1,60 +1,23 @@
-"""LangChain values -> GuardInput, and verdicts attached back onto LangChain values.
+"""LangChain values -> GuardInput, built once per check, and verdicts attached back onto values.
 
-Images are read from ``message.content_blocks``, which LangChain normalises from every provider
-format it knows (OpenAI ``image_url`` parts, standard ``image`` blocks with base64 or url), so
-the guard sees the picture itself, never a string rendering of the message.
+Messages are read by :mod:`proguard_core.inputs`, the one reader of chat messages: text and
+images come from ``message.content_blocks``, which LangChain normalises from every provider
+format it knows (OpenAI ``image_url`` parts, standard ``image`` blocks with base64 or url), so the
+guard sees the picture itself, never a string rendering of the message; a reply's tool calls are
+part of what it says.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from langchain_core.messages import (
-    AIMessage,
-    AIMessageChunk,
-    BaseMessage,
-    HumanMessage,
-    ToolMessage,
-    convert_to_messages,
-)
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, convert_to_messages
 from langchain_core.prompt_values import ChatPromptValue, PromptValue, StringPromptValue
 
-from proguard_core import GuardInput, InputError, Turn, Verdict
-from proguard_integrations._shared import VERDICT_KEY, guard_input, verdict_payload
-
-
-def message_text(message: BaseMessage) -> str:
-    return message.text if isinstance(message.text, str) else str(message.text)
-
-
-def message_images(message: BaseMessage) -> list[str]:
-    """Image references a GuardInput accepts (data URLs, http URLs) from a message's blocks."""
-    images: list[str] = []
-    for content_block in message.content_blocks:
-        block: dict[str, Any] = dict(content_block)
-        if block.get("type") != "image":
-            continue
-        if block.get("base64"):
-            images.append(f"data:{block.get('mime_type') or 'image/png'};base64,{block['base64']}")
-        elif block.get("url"):
-            images.append(str(block["url"]))
-        else:
-            # A provider-side file id cannot be looked at; refusing beats passing it unchecked.
-            raise InputError("ProGuard cannot check an image given only by file_id; pass its bytes or URL")
-    return images
-
-
-def reply_text(message: BaseMessage) -> str:
-    """What a reply says, tool calls included: arguments can carry harmful content too."""
-    text = message_text(message)
-    if isinstance(message, AIMessage) and message.tool_calls:
-        calls = "\n".join(
-            f"{c['name']}({json.dumps(c['args'], ensure_ascii=False)})" for c in message.tool_calls
-        )
-        text = f"{text}\n{calls}" if text else calls
-    return text
+from proguard_core import GuardInput, InputError, Verdict
+from proguard_core.inputs import from_messages, read_message, validated
+from proguard_integrations._shared import VERDICT_KEY, verdict_payload, with_reply
 
 
 def as_messages(value: Any) -> list[BaseMessage] | None:
@@ -73,20 +36,15 @@ def as_messages(value: Any) -> list[BaseMessage] | None:
     return None
 
 
-def prompt_from_messages(messages: Sequence[BaseMessage]) -> GuardInput | None:
-    """The latest user turn (text + images) with the earlier turns as history."""
-    last_user = next(
-        (i for i in range(len(messages) - 1, -1, -1) if isinstance(messages[i], HumanMessage)), None
-    )
-    if last_user is None:
+def conversation(messages: Sequence[BaseMessage]) -> GuardInput | None:
+    """The latest user turn (text + images), the replies after it, earlier turns as history.
+
+    None when no message is from the user or the model (only a system prompt, say).
+    """
+    read = [read_message(m) for m in messages]
+    if all(m.role == "other" for m in read):
         return None
-    message = messages[last_user]
-    history = tuple(
-        Turn(role="user" if isinstance(m, HumanMessage) else "assistant", text=message_text(m))
-        for m in messages[:last_user]
-        if isinstance(m, (HumanMessage, AIMessage)) and message_text(m).strip()
-    )
-    return guard_input(prompt=message_text(message), images=message_images(message), history=history)
+    return from_messages(read)
 
 
 def _dict_text(value: Mapping[str, Any]) -> str:
@@ -102,13 +60,16 @@ def input_stage(value: Any) -> GuardInput:
         return GuardInput(prompt=value.to_string())
     messages = as_messages(value)
     if messages is not None:
-        found = prompt_from_messages(messages)
-        if found is not None:
-            return found
-        # No user turn (e.g. only a system prompt): everything that will reach the model.
-        return guard_input(
-            prompt="\n".join(message_text(m) for m in messages if message_text(m).strip()),
-            images=[i for m in messages for i in message_images(m)],
+        read = [read_message(m) for m in messages]
+        if any(m.role != "other" for m in read):
+            return from_messages(read)
+        # No user turn (a system prompt carrying the template's variables, say): everything
+        # that will reach the model.
+        return validated(
+            {
+                "prompt": "\n".join(m.text for m in read if m.text.strip()),
+                "images": tuple(i for m in read for i in m.images),
+            }
         )
     if isinstance(value, PromptValue):
         return GuardInput(prompt=value.to_string())
@@ -122,39 +83,34 @@ def output_stage(value: Any, context: GuardInput | None) -> GuardInput | None:
 
     Returns None for a reply with nothing to judge (empty text, no tool calls).
     """
-    images: list[Any] = []
-    prompt = context
     if isinstance(value, str):
-        response = value
-    elif isinstance(value, BaseMessage):
-        response, images = reply_text(value), message_images(value)
-    else:
-        messages = as_messages(value)
-        if messages and isinstance(messages[-1], AIMessage):
-            response, images = reply_text(messages[-1]), message_images(messages[-1])
-            prompt = prompt_from_messages(messages[:-1]) or context
-        elif isinstance(value, Mapping):
-            response = _dict_text(value)
-        else:
-            raise InputError(f"ProGuardCheck cannot read a {type(value).__name__} reply")
-    if not response.strip() and not images:
-        return None
-    if prompt is None:
-        return guard_input(response=response, images=images)
-    return guard_input(
-        prompt=prompt.prompt,
-        response=response,
-        images=(*prompt.images, *images),
-        history=prompt.history,
-    )
+        return with_reply(context, value)
+    if isinstance(value, BaseMessage):
+        return reply_input(value, context)
+    messages = as_messages(value)
+    if messages and isinstance(messages[-1], AIMessage):
+        # The conversation names its own prompt; the paired input check's is the fallback.
+        item = conversation(messages)
+        if item is None or item.prompt is not None or not item.has_response:
+            return item
+        return with_reply(context, item.response or "", item.images)
+    if isinstance(value, Mapping):
+        return with_reply(context, _dict_text(value))
+    raise InputError(f"ProGuardCheck cannot read a {type(value).__name__} reply")
 
 
-def tool_result(message: ToolMessage) -> GuardInput | None:
+def reply_input(reply: BaseMessage, context: GuardInput | None) -> GuardInput | None:
+    """One model reply (text, tool calls, images) judged against ``context``."""
+    read = read_message(reply)
+    return with_reply(context, read.text, read.images)
+
+
+def tool_result(message: BaseMessage) -> GuardInput | None:
     """A tool's output enters the model's context like user text; check it that way."""
-    text, images = message_text(message), message_images(message)
-    if not text.strip() and not images:
+    read = read_message(message)
+    if not read.text.strip() and not read.images:
         return None
-    return guard_input(prompt=text, images=images)
+    return validated({"prompt": read.text, "images": read.images})
 
 
 def annotate(value: Any, verdict: Verdict) -> Any:
@@ -173,6 +129,15 @@ def annotate(value: Any, verdict: Verdict) -> Any:
     return value
 
 
+def carries_verdict(value: Any) -> bool:
+    """Whether :func:`annotate` can attach a verdict to ``value`` (text and numbers cannot)."""
+    if isinstance(value, (BaseMessage, Mapping)):
+        return True
+    if isinstance(value, ChatPromptValue):
+        return bool(value.messages)
+    return isinstance(value, list) and bool(value) and isinstance(value[-1], BaseMessage)
+
+
 def _annotated_message(message: BaseMessage, payload: dict[str, Any]) -> BaseMessage:
     return message.model_copy(
         update={"response_metadata": {**message.response_metadata, VERDICT_KEY: payload}}
@@ -181,6 +146,12 @@ def _annotated_message(message: BaseMessage, payload: dict[str, Any]) -> BaseMes
 
 def get_verdict(value: Any) -> Verdict | None:
     """Read back a verdict that ``mode="annotate"`` attached to a message, prompt or dict."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(
+            "text cannot carry a verdict: a step after ProGuardCheck(mode='annotate') turned the "
+            "message into text. Read the verdict with proguard_integrations.langchain.collect_verdicts() "
+            "or a VerdictLog callback instead"
+        )
     payload: Any = None
     if isinstance(value, BaseMessage):
         payload = value.response_metadata.get(VERDICT_KEY)
@@ -198,22 +169,21 @@ def chunk_text(chunk: Any) -> str:
         return chunk
     if isinstance(chunk, AIMessageChunk):
         # Streamed tool calls arrive as argument fragments; they are part of what the model says.
-        return message_text(chunk) + "".join(c.get("args") or "" for c in chunk.tool_call_chunks)
+        return str(chunk.text) + "".join(c.get("args") or "" for c in chunk.tool_call_chunks)
     if isinstance(chunk, BaseMessage):
-        return message_text(chunk)
+        return str(chunk.text)
     return str(chunk)
 
 
 __all__ = [
     "annotate",
     "as_messages",
+    "carries_verdict",
     "chunk_text",
+    "conversation",
     "get_verdict",
     "input_stage",
-    "message_images",
-    "message_text",
     "output_stage",
-    "prompt_from_messages",
-    "reply_text",
+    "reply_input",
     "tool_result",
 ]

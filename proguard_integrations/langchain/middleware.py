@@ -1,13 +1,22 @@
 """``ProGuardMiddleware``: ProGuard checks for agents built with ``langchain.agents.create_agent``.
 
-Its options follow LangChain's ``OpenAIModerationMiddleware`` so it is a drop-in swap:
+What it checks mirrors LangChain's ``OpenAIModerationMiddleware``:
 
 * ``check_input``: the newest user message, once, before the model first sees it;
 * ``check_output``: each model reply (text and tool-call arguments), judged against that message;
-* ``check_tool_results``: tool outputs that arrived since the last model reply;
-* ``exit_behavior``: ``"error"`` raises :class:`GuardViolation`; ``"end"`` stops the agent with a
-  refusal (an unsafe reply is replaced, not kept in the history); ``"replace"`` swaps the
-  offending message's content for the refusal and lets the agent continue.
+* ``check_tool_results``: tool outputs that arrived since the last model reply.
+
+What it does with unsafe content is ``mode``, in the words every ProGuard adapter uses:
+
+* ``"end"`` (default): the agent stops with a refusal (an unsafe reply is replaced, not kept in
+  the history);
+* ``"replace"``: the offending message's content becomes the refusal and the agent goes on;
+* ``"block"``: raises :class:`GuardViolation`, which carries the verdict;
+* ``"annotate"``: nothing is stopped; every checked message gets its verdict in
+  ``response_metadata["proguard"]``.
+
+``exit_behavior="error" | "end" | "replace"`` (the ``OpenAIModerationMiddleware`` spelling) still
+works, with a DeprecationWarning: ``"error"`` is ``mode="block"``.
 
 The refusal is ``violation_message`` with ``{category}``, ``{category_id}``, ``{categories}``,
 ``{summary}`` and ``{stage}`` filled in; the verdict itself rides along in the refusal's
@@ -16,6 +25,7 @@ The refusal is ``violation_message`` with ``{category}``, ``{category_id}``, ``{
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -29,10 +39,12 @@ from proguard_integrations._shared import (
     blocks,
     render_violation,
     resolve_guard,
+    resolve_mode,
     verdict_payload,
 )
-from proguard_integrations.langchain import _convert
+from proguard_integrations.langchain._convert import conversation, reply_input, tool_result
 
+MiddlewareMode = Literal["end", "replace", "block", "annotate"]
 ExitBehavior = Literal["error", "end", "replace"]
 ViolationStage = Literal["input", "output", "tool"]
 
@@ -50,20 +62,32 @@ class ProGuardMiddleware(AgentMiddleware[AgentState[Any], Any]):
         check_input: bool = True,
         check_output: bool = True,
         check_tool_results: bool = False,
-        exit_behavior: ExitBehavior = "end",
+        mode: MiddlewareMode = "end",
         violation_message: str = DEFAULT_VIOLATION_MESSAGE,
         categories: list[str] | None = None,
+        exit_behavior: ExitBehavior | None = None,
     ) -> None:
         super().__init__()
-        if exit_behavior not in ("error", "end", "replace"):
-            raise ValueError(f"exit_behavior must be 'error', 'end' or 'replace', not {exit_behavior!r}")
+        if exit_behavior is not None:
+            warnings.warn(
+                "ProGuardMiddleware(exit_behavior=...) is now mode=...: 'error' is 'block', "
+                "'end' and 'replace' keep their names",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            mode = "block" if exit_behavior == "error" else exit_behavior
         self.guard = guard
         self.check_input = check_input
         self.check_output = check_output
         self.check_tool_results = check_tool_results
-        self.exit_behavior = exit_behavior
+        self.mode = resolve_mode("ProGuardMiddleware", mode, ("end", "replace", "block", "annotate"))
         self.violation_message = violation_message
         self.categories = categories
+
+    @property
+    def exit_behavior(self) -> str:
+        """The ``OpenAIModerationMiddleware`` name of :attr:`mode` (deprecated)."""
+        return "error" if self.mode == "block" else self.mode
 
     @property
     def name(self) -> str:
@@ -119,14 +143,14 @@ class ProGuardMiddleware(AgentMiddleware[AgentState[Any], Any]):
         if self.check_tool_results:
             for i in range(last_reply + 1, len(messages)):
                 message = messages[i]
-                if isinstance(message, ToolMessage) and (item := _convert.tool_result(message)) is not None:
+                if isinstance(message, ToolMessage) and (item := tool_result(message)) is not None:
                     plan.append((i, "tool", item))
         if self.check_input:
             last_user = _last_index(messages, HumanMessage)
             # Only a user turn the model has not answered yet: tool loops re-enter before_model
             # and must not pay for the same check again.
             if last_user > last_reply:
-                item = _convert.prompt_from_messages(messages[: last_user + 1])
+                item = conversation(messages[: last_user + 1])
                 if item is not None:
                     plan.append((last_user, "input", item))
         return plan
@@ -134,7 +158,10 @@ class ProGuardMiddleware(AgentMiddleware[AgentState[Any], Any]):
     def _output_plan(self, messages: Sequence[BaseMessage]) -> _Plan:
         if not self.check_output or not messages or not isinstance(messages[-1], AIMessage):
             return []
-        item = _convert.output_stage(messages[-1], _convert.prompt_from_messages(messages[:-1]))
+        # The newest reply only: earlier replies of this agent loop were checked when they came.
+        last_user = _last_index(messages, HumanMessage)
+        context = conversation(messages[: last_user + 1]) if last_user >= 0 else None
+        item = reply_input(messages[-1], context)
         return [(len(messages) - 1, "output", item)] if item is not None else []
 
     # --- what to do about it --------------------------------------------------------------------
@@ -142,6 +169,12 @@ class ProGuardMiddleware(AgentMiddleware[AgentState[Any], Any]):
     def _resolve(
         self, messages: list[BaseMessage], plan: _Plan, verdicts: list[Verdict]
     ) -> dict[str, Any] | None:
+        if self.mode == "annotate":
+            return {
+                "messages": [
+                    _annotated(messages[i], s, v) for (i, s, _), v in zip(plan, verdicts, strict=True)
+                ]
+            }
         for (index, stage, _), verdict in zip(plan, verdicts, strict=True):
             if blocks(verdict, stage):
                 return self._violation(messages, index, stage, verdict)
@@ -151,11 +184,11 @@ class ProGuardMiddleware(AgentMiddleware[AgentState[Any], Any]):
         self, messages: list[BaseMessage], index: int, stage: ViolationStage, verdict: Verdict
     ) -> dict[str, Any]:
         text = render_violation(self.violation_message, verdict, stage)
-        if self.exit_behavior == "error":
+        if self.mode == "block":
             raise GuardViolation(verdict, text)
         metadata = {VERDICT_KEY: {**verdict_payload(verdict), "stage": stage}}
         offending = messages[index]
-        if self.exit_behavior == "end":
+        if self.mode == "end":
             # Reusing the reply's id makes the add_messages reducer replace the unsafe reply.
             reply_id = offending.id if stage == "output" else None
             return {
@@ -172,6 +205,14 @@ class ProGuardMiddleware(AgentMiddleware[AgentState[Any], Any]):
         return {"messages": [offending.model_copy(update=update)]}
 
 
+def _annotated(message: BaseMessage, stage: ViolationStage, verdict: Verdict) -> BaseMessage:
+    # The same id makes the add_messages reducer update the message in place.
+    payload = {**verdict_payload(verdict), "stage": stage}
+    return message.model_copy(
+        update={"response_metadata": {**message.response_metadata, VERDICT_KEY: payload}}
+    )
+
+
 def _last_index(messages: Sequence[BaseMessage], kind: type[BaseMessage]) -> int:
     for i in range(len(messages) - 1, -1, -1):
         if isinstance(messages[i], kind):
@@ -179,4 +220,4 @@ def _last_index(messages: Sequence[BaseMessage], kind: type[BaseMessage]) -> int
     return -1
 
 
-__all__ = ["ExitBehavior", "ProGuardMiddleware"]
+__all__ = ["ExitBehavior", "MiddlewareMode", "ProGuardMiddleware"]

@@ -13,6 +13,16 @@ cross. ``ProGuardCheck.wrap(runnable)`` builds exactly that sequence. An output 
 paired input check judges the reply alone, unless its value is a message list ending with the
 reply, whose preceding user turn is then the prompt.
 
+Modes
+-----
+``mode="block"`` (default) raises :class:`proguard_core.GuardViolation`; ``mode="annotate"`` lets
+the value through with the verdict attached (``get_verdict(value)``). A step after the check that
+turns the message into text (``StrOutputParser()``) drops what was attached: the verdict is still
+in the run's callbacks, which ``collect_verdicts()`` and ``VerdictLog`` read (see
+:mod:`proguard_integrations.langchain.verdicts`). An output check in annotate mode that is
+handed text warns once when nothing collects its verdicts. (An input check's text goes on to the
+model; the output check's verdict repeats the request's label.)
+
 What blocks
 -----------
 The input stage blocks an unsafe verdict. The output stage blocks when the *reply* is unsafe (or
@@ -32,6 +42,7 @@ flow at once and a final empty chunk carries the verdict (``AIMessageChunk`` str
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, Literal
 from uuid import UUID
@@ -44,16 +55,22 @@ from langchain_core.runnables.config import (
     get_async_callback_manager_for_config,
     get_callback_manager_for_config,
 )
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, PrivateAttr
 
 from proguard_core import Guard, GuardInput, GuardViolation, Verdict
 from proguard_integrations._shared import BoundedStore, blocks, resolve_guard, verdict_payload
-from proguard_integrations.langchain import _convert
+from proguard_integrations.langchain._convert import (
+    annotate,
+    carries_verdict,
+    chunk_text,
+    input_stage,
+    output_stage,
+)
+from proguard_integrations.langchain._convert import get_verdict as _read_verdict
+from proguard_integrations.langchain.verdicts import EVENT_NAME, VerdictLog
 
 Stage = Literal["input", "output"]
 Mode = Literal["block", "annotate"]
-
-EVENT_NAME = "proguard_verdict"
 
 # Prompts checked by an input stage, waiting for the output stage of the same sequence run.
 _PROMPTS: BoundedStore[UUID, GuardInput] = BoundedStore()
@@ -65,7 +82,8 @@ class ProGuardCheck(RunnableSerializable[Any, Any]):
     ``mode="block"`` raises :class:`proguard_core.GuardViolation` (``.verdict`` says why);
     ``mode="annotate"`` passes the value on with the verdict in
     ``message.response_metadata["proguard"]`` (dicts get a ``"proguard"`` key; read it back with
-    :func:`get_verdict`). Every check also emits the custom callback event ``proguard_verdict``.
+    :func:`get_verdict`). Every check also emits the custom callback event ``proguard_verdict``,
+    which :func:`collect_verdicts` and :class:`VerdictLog` read whatever follows the check.
     ``categories`` lists the taxonomy ids in scope for every check (``None``: all).
     """
 
@@ -77,6 +95,7 @@ class ProGuardCheck(RunnableSerializable[Any, Any]):
     categories: list[str] | None = None
     stream_window_chars: int = Field(default=400, gt=0)
     stream_overlap_chars: int = Field(default=120, ge=0)
+    _warned_text: bool = PrivateAttr(default=False)
 
     def __init__(self, guard: Guard | None = None, **kwargs: Any) -> None:
         super().__init__(guard=guard, **kwargs)  # type: ignore[call-arg]
@@ -149,6 +168,7 @@ class ProGuardCheck(RunnableSerializable[Any, Any]):
             return value
         verdict = resolve_guard(self.guard).check(item, categories=self.categories)
         self._emit(run_manager, verdict)
+        self._warn_if_lost(carries_verdict(value), type(value).__name__, run_manager.handlers)
         return self._finish(value, item, verdict, run_manager.parent_run_id)
 
     async def _ainvoke(self, value: Any, run_manager: AsyncCallbackManagerForChainRun) -> Any:
@@ -157,6 +177,7 @@ class ProGuardCheck(RunnableSerializable[Any, Any]):
             return value
         verdict = await resolve_guard(self.guard).acheck(item, categories=self.categories)
         await self._aemit(run_manager, verdict)
+        self._warn_if_lost(carries_verdict(value), type(value).__name__, run_manager.handlers)
         return self._finish(value, item, verdict, run_manager.parent_run_id)
 
     def _emit(self, run_manager: CallbackManagerForChainRun, verdict: Verdict) -> None:
@@ -284,6 +305,7 @@ class ProGuardCheck(RunnableSerializable[Any, Any]):
             verdict = guard.check(rest, categories=self.categories)
             self._emit(run_manager, verdict)
             yield from window.passed(verdict)
+        self._warn_if_lost(window.message_chunks, "stream of text", run_manager.handlers)
         yield from window.closing()
 
     async def _astream_output(
@@ -305,6 +327,7 @@ class ProGuardCheck(RunnableSerializable[Any, Any]):
             await self._aemit(run_manager, verdict)
             for out in window.passed(verdict):
                 yield out
+        self._warn_if_lost(window.message_chunks, "stream of text", run_manager.handlers)
         for out in window.closing():
             yield out
 
@@ -312,9 +335,25 @@ class ProGuardCheck(RunnableSerializable[Any, Any]):
 
     def _prepare(self, value: Any, parent: UUID | None) -> GuardInput | None:
         if self.stage == "input":
-            return _convert.input_stage(value)
+            return input_stage(value)
         context = _PROMPTS.pop(parent) if parent is not None else None
-        return _convert.output_stage(value, context)
+        return output_stage(value, context)
+
+    def _warn_if_lost(self, carried: bool, kind: str, handlers: list[Any]) -> None:
+        # Text cannot carry a verdict; say so once, unless the run's callbacks collect it. An input
+        # check's text goes on to the model, and the output check judges the request again.
+        if self.mode != "annotate" or self.stage != "output" or self._warned_text or carried:
+            return
+        if any(isinstance(h, VerdictLog) for h in handlers):
+            return
+        self._warned_text = True
+        warnings.warn(
+            f"{self.get_name()} in annotate mode got a {kind}, which cannot carry "
+            "the verdict; read it with proguard_integrations.langchain.collect_verdicts() or a "
+            "VerdictLog callback, or put the check before the step that makes text",
+            UserWarning,
+            stacklevel=2,
+        )
 
     def _safe_prepare(self, value: Any, parent: UUID | None) -> GuardInput | Exception | None:
         try:
@@ -327,7 +366,7 @@ class ProGuardCheck(RunnableSerializable[Any, Any]):
             _PROMPTS.put(parent, item)
         if self.mode == "block" and blocks(verdict, self.stage):
             raise GuardViolation(verdict, f"ProGuard blocked the {self.stage}: {verdict.summary()}")
-        return _convert.annotate(value, verdict) if self.mode == "annotate" else value
+        return annotate(value, verdict) if self.mode == "annotate" else value
 
     def _safe_finish(self, value: Any, item: GuardInput, verdict: Verdict, parent: UUID | None) -> Any:
         try:
@@ -360,7 +399,7 @@ class _Window:
     def add(self, chunk: Any) -> list[GuardInput]:
         self.held.append(chunk)
         self.message_chunks = self.message_chunks and isinstance(chunk, AIMessageChunk)
-        self.pending += _convert.chunk_text(chunk)
+        self.pending += chunk_text(chunk)
         if len(self.pending) < self.check.stream_window_chars:
             return []
         item = self._window_input()
@@ -377,7 +416,7 @@ class _Window:
         self.tail = text[-overlap:] if overlap else ""
         self.pending = ""
         self.seen_any = True
-        return _convert.output_stage(text, self.context)
+        return output_stage(text, self.context)
 
     def passed(self, verdict: Verdict) -> list[Any]:
         blocked = blocks(verdict, "output")
@@ -408,8 +447,12 @@ class _Window:
 
 
 def get_verdict(value: Any) -> Verdict | None:
-    """The verdict an ``annotate`` check attached to a message, prompt value, list or dict."""
-    return _convert.get_verdict(value)
+    """The verdict an ``annotate`` check attached to a message, prompt value, list or dict.
+
+    ``None`` when nothing was attached; a ``TypeError`` for text, which cannot carry one (read
+    the verdict with :func:`collect_verdicts` then).
+    """
+    return _read_verdict(value)
 
 
 __all__ = ["EVENT_NAME", "Mode", "ProGuardCheck", "Stage", "get_verdict"]

@@ -1,8 +1,9 @@
 """ProGuard for LlamaIndex (``pip install 'proguard[llamaindex]'``).
 
-* :class:`ProGuardCallbackHandler`: checks LLM chat/completion calls and queries; blocks by
-  raising :class:`proguard_core.GuardViolation` or annotates.
-* :class:`ProGuardNodePostprocessor`: drops or flags unsafe retrieved text and image nodes.
+* :class:`ProGuardCallbackHandler`: checks LLM chat/completion calls and queries;
+  ``mode="block"`` raises :class:`proguard_core.GuardViolation`, ``"annotate"`` attaches the verdict.
+* :class:`ProGuardNodePostprocessor`: screens retrieved text and image nodes; ``mode="drop"``
+  leaves unsafe ones out, ``"annotate"`` marks them, ``"block"`` raises.
 * :class:`ProGuardVerdictEvent` / :class:`ProGuardAuditHandler`: every decision as an
   instrumentation event, and a handler that keeps and logs them.
 """

@@ -13,8 +13,8 @@ from typing import Any
 from llama_index.core.base.llms.types import ChatMessage, ImageBlock, MessageRole, TextBlock
 from llama_index.core.schema import BaseNode, ImageNode, MetadataMode
 
-from proguard_core import GuardInput, Turn
-from proguard_integrations._shared import guard_input
+from proguard_core import GuardInput
+from proguard_core.inputs import MessageContent, Role, from_messages, validated
 
 
 def block_image(block: ImageBlock) -> Any:
@@ -28,44 +28,30 @@ def block_image(block: ImageBlock) -> Any:
     raise ValueError("ImageBlock has no image, path or url")
 
 
+def message_text(message: ChatMessage) -> str:
+    return "\n".join(b.text for b in message.blocks if isinstance(b, TextBlock))
+
+
 def message_parts(message: ChatMessage) -> tuple[str, list[Any]]:
-    texts = [b.text for b in message.blocks if isinstance(b, TextBlock)]
     images = [block_image(b) for b in message.blocks if isinstance(b, ImageBlock)]
-    return "\n".join(texts), images
+    return message_text(message), images
+
+
+_ROLES: dict[str, Role] = {MessageRole.USER.value: "user", MessageRole.ASSISTANT.value: "assistant"}
 
 
 def prompt_from_messages(messages: Sequence[ChatMessage]) -> GuardInput | None:
     """The latest user message (text + images), earlier user/assistant turns as history."""
-    last_user = next(
-        (i for i in range(len(messages) - 1, -1, -1) if messages[i].role == MessageRole.USER), None
-    )
+    said = [m for m in messages if m.role.value in _ROLES]
+    last_user = next((i for i in range(len(said) - 1, -1, -1) if said[i].role == MessageRole.USER), None)
     if last_user is None:
         return None
-    text, images = message_parts(messages[last_user])
-    history = []
-    for message in messages[:last_user]:
-        if message.role in (MessageRole.USER, MessageRole.ASSISTANT):
-            earlier, _ = message_parts(message)
-            if earlier.strip():
-                history.append(
-                    Turn(role="user" if message.role == MessageRole.USER else "assistant", text=earlier)
-                )
+    text, images = message_parts(said[last_user])
     if not text.strip() and not images:
         return None
-    return guard_input(prompt=text, images=images, history=history)
-
-
-def with_response(context: GuardInput | None, response: str, images: Sequence[Any] = ()) -> GuardInput | None:
-    if not response.strip() and not images:
-        return None
-    if context is None:
-        return guard_input(response=response, images=list(images))
-    return guard_input(
-        prompt=context.prompt,
-        response=response,
-        images=(*context.images, *images),
-        history=context.history,
-    )
+    # Earlier turns are context, read as text; their images were checked when they were sent.
+    earlier = [MessageContent(_ROLES[m.role.value], message_text(m)) for m in said[:last_user]]
+    return from_messages([*earlier, MessageContent("user", text, tuple(images))])
 
 
 def node_input(node: BaseNode) -> GuardInput | None:
@@ -81,4 +67,4 @@ def node_input(node: BaseNode) -> GuardInput | None:
             images.append(node.image_url)
     if not text.strip() and not images:
         return None
-    return guard_input(prompt=text, images=images)
+    return validated({"prompt": text, "images": tuple(images)})

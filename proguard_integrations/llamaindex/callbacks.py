@@ -4,7 +4,11 @@
 
 * LLM start (chat or completion): the latest user message or the formatted prompt, with images
   from ``ImageBlock``\\ s; LLM end: the reply, judged against that prompt.
-* Query start: the query string; query end: the verdict is attached to ``Response.metadata``.
+* Query start: the query string; query end: the answer, judged against the query, unless an LLM
+  check inside the query already judged that same text; its verdict goes to
+  ``Response.metadata["proguard"]``. A query engine built with ``from_args(callback_manager=...)``
+  gives its LLM LlamaIndex's ``Settings.callback_manager`` rather than that one, so its LLM calls
+  are not seen; the answer is still checked here.
 
 ``mode="block"`` raises :class:`proguard_core.GuardViolation` out of ``llm.chat()`` /
 ``query_engine.query()`` (LlamaIndex lets callback exceptions through). ``mode="annotate"``
@@ -28,8 +32,16 @@ from llama_index.core.callbacks.base_handler import BaseCallbackHandler
 from llama_index.core.callbacks.schema import CBEventType, EventPayload
 
 from proguard_core import Guard, GuardInput, GuardViolation, Verdict
-from proguard_integrations._shared import VERDICT_KEY, BoundedStore, blocks, resolve_guard, verdict_payload
-from proguard_integrations.llamaindex import _convert
+from proguard_integrations._shared import (
+    VERDICT_KEY,
+    BoundedStore,
+    blocks,
+    resolve_guard,
+    resolve_mode,
+    verdict_payload,
+    with_reply,
+)
+from proguard_integrations.llamaindex._convert import message_parts, prompt_from_messages
 from proguard_integrations.llamaindex.instrumentation import Action, emit
 
 Mode = Literal["block", "annotate"]
@@ -50,7 +62,7 @@ class ProGuardCallbackHandler(BaseCallbackHandler):
     ) -> None:
         super().__init__(event_starts_to_ignore=[], event_ends_to_ignore=[])
         self.guard = guard
-        self.mode = mode
+        self.mode = resolve_mode("ProGuardCallbackHandler", mode, ("block", "annotate"))
         self.check_input = check_input
         self.check_output = check_output
         self.check_queries = check_queries
@@ -68,6 +80,13 @@ class ProGuardCallbackHandler(BaseCallbackHandler):
             f"proguard_open_chat_{id(self)}", default=None
         )
         self._nested: BoundedStore[str, bool] = BoundedStore()
+        # Open queries (innermost last) in this execution context, and for each the replies its
+        # LLM calls were judged on, so the answer is not judged twice.
+        self._open_queries: ContextVar[tuple[str, ...]] = ContextVar(
+            f"proguard_open_queries_{id(self)}", default=()
+        )
+        self._query_inputs: BoundedStore[str, GuardInput | None] = BoundedStore()
+        self._judged_replies: BoundedStore[str, dict[str, Verdict]] = BoundedStore()
 
     # --- events ---------------------------------------------------------------------------------
 
@@ -91,10 +110,14 @@ class ProGuardCallbackHandler(BaseCallbackHandler):
             self._prompts.put(event_id, item)
             if is_chat:
                 self._open_chat.set((event_id, (item.prompt or "") if item is not None else ""))
-        elif event_type == CBEventType.QUERY and self.check_queries:
+        elif event_type == CBEventType.QUERY:
             query = payload.get(EventPayload.QUERY_STR)
-            if isinstance(query, str) and query.strip():
-                verdict = self._check(GuardInput(prompt=query))
+            item = GuardInput(prompt=query) if isinstance(query, str) and query.strip() else None
+            self._query_inputs.put(event_id, item)
+            self._judged_replies.put(event_id, {})
+            self._open_queries.set((*self._open_queries.get(), event_id))
+            if item is not None and self.check_queries:
+                verdict = self._check(item)
                 self._query_verdicts.put(event_id, verdict)
                 self._decide("query", verdict)
         return event_id
@@ -119,30 +142,49 @@ class ProGuardCallbackHandler(BaseCallbackHandler):
             response = payload.get(EventPayload.RESPONSE)
             completion = payload.get(EventPayload.COMPLETION)
             if isinstance(response, ChatResponse):
-                text, images = _convert.message_parts(response.message)
+                text, images = message_parts(response.message)
                 target: dict[str, Any] = response.message.additional_kwargs
             elif isinstance(completion, CompletionResponse):
                 text, images, target = completion.text or "", [], completion.additional_kwargs
             else:
                 return
-            item = _convert.with_response(context, text, images)
+            item = with_reply(context, text, images)
             if item is None:
                 return
             verdict = self._check(item)
+            open_queries = self._open_queries.get()
+            judged = self._judged_replies.get(open_queries[-1]) if open_queries else None
+            if judged is not None:
+                judged[text.strip()] = verdict
             if self.mode == "annotate":
                 target[VERDICT_KEY] = verdict_payload(verdict)
             self._decide("output", verdict)
         elif event_type == CBEventType.QUERY:
-            query_verdict = self._query_verdicts.pop(event_id)
-            response = payload.get(EventPayload.RESPONSE)
-            if query_verdict is not None and response is not None and hasattr(response, "metadata"):
-                response.metadata = {**(response.metadata or {}), VERDICT_KEY: verdict_payload(query_verdict)}
+            self._end_query(event_id, payload.get(EventPayload.RESPONSE))
 
     def start_trace(self, trace_id: str | None = None) -> None:
         return None
 
     def end_trace(self, trace_id: str | None = None, trace_map: dict[str, list[str]] | None = None) -> None:
         return None
+
+    def _end_query(self, event_id: str, response: Any) -> None:
+        open_queries = self._open_queries.get()
+        if event_id in open_queries:
+            self._open_queries.set(tuple(q for q in open_queries if q != event_id))
+        verdict = self._query_verdicts.pop(event_id)
+        query = self._query_inputs.pop(event_id)
+        judged = self._judged_replies.pop(event_id) or {}
+        # A streaming response has no text yet; its LLM calls are where it is checked.
+        answer = getattr(response, "response", None)
+        item = with_reply(query, answer) if self.check_output and isinstance(answer, str) else None
+        if item is not None:
+            verdict = judged.get(answer.strip()) if isinstance(answer, str) else None
+            if verdict is None:
+                verdict = self._check(item)
+                self._decide("output", verdict)
+        if verdict is not None and hasattr(response, "metadata"):
+            response.metadata = {**(response.metadata or {}), VERDICT_KEY: verdict_payload(verdict)}
 
     # --- helpers --------------------------------------------------------------------------------
 
@@ -156,7 +198,7 @@ class ProGuardCallbackHandler(BaseCallbackHandler):
     def _llm_prompt(self, payload: dict[str, Any]) -> GuardInput | None:
         messages = payload.get(EventPayload.MESSAGES)
         if messages:
-            return _convert.prompt_from_messages(messages)
+            return prompt_from_messages(messages)
         prompt = payload.get(EventPayload.PROMPT)
         if isinstance(prompt, str) and prompt.strip():
             return GuardInput(prompt=prompt)

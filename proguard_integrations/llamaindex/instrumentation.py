@@ -25,7 +25,8 @@ from pydantic import Field, PrivateAttr
 from proguard_core import Verdict
 from proguard_integrations._shared import verdict_payload, violated_categories
 
-Action = Literal["allowed", "blocked", "annotated", "dropped", "flagged"]
+# What the adapter did: the past tense of its mode, or "allowed" when nothing was unsafe.
+Action = Literal["allowed", "blocked", "annotated", "dropped"]
 
 dispatcher = get_dispatcher(__name__)
 
@@ -63,7 +64,7 @@ def emit(source: str, stage: str, action: Action, verdict: Verdict) -> None:
 class ProGuardAuditHandler(BaseEventHandler):
     """Keeps the latest ``max_records`` ProGuard decisions and logs each one.
 
-    Blocked, dropped and flagged content is logged at WARNING, the rest at DEBUG.
+    Unsafe content (blocked, dropped or annotated) is logged at WARNING, the rest at DEBUG.
     """
 
     max_records: int = 10_000

@@ -1,7 +1,15 @@
 """ProGuard for NeMo Guardrails (``pip install 'proguard[nemo]'``).
 
-    rails = LLMRails(RailsConfig.from_path(str(config_dir("colang1"))), llm=my_llm)
-    register(rails, guard)                                  # guard=None: the embedded default
+    from proguard_integrations.nemo import guarded_rails
+    rails = guarded_rails("colang1", llm=chat_model, guard=guard)   # guard=None: the embedded default
+
+:func:`guarded_rails` builds an ``LLMRails`` over a shipped config (or yours) and registers the
+ProGuard actions on it. ``llm`` is a NeMo ``LLMModel`` or a LangChain chat model, which it wraps
+in NeMo's ``LangChainLLMAdapter`` (NeMo 0.24 deprecates passing a LangChain model raw). By hand::
+
+    from nemoguardrails.integrations.langchain.llm_adapter import LangChainLLMAdapter
+    rails = LLMRails(RailsConfig.from_path(str(config_dir("colang1"))), llm=LangChainLLMAdapter(chat_model))
+    register(rails, guard)
 
 :func:`register` adds the actions ``proguard_check_input``, ``proguard_check_output`` and
 ``proguard_check_retrieval`` with the guard bound into them. The flows that call them ship as package
@@ -9,13 +17,17 @@ data: :func:`flows_path` gives the ``.co`` file to copy into (or load next to) y
 :func:`config_dir` a complete example config for Colang 1.0 (``"colang1"``) or 2.x
 (``"colang2"``) that runs offline with no embedding model.
 
-What the caller sees when a rail blocks:
+A rail that blocks answers with a refusal and stops the turn (what ``mode="end"`` does in the agent
+middleware). What the caller sees:
 
 * the refusal names the category (``"I can't help with that (Weapons)."``);
 * Colang 1.0: ``generate(..., options={"output_vars": ["proguard_result"]})`` returns the
   RailOutcome, whose ``metadata`` holds ``categories``, ``policy_violations`` and
   ``explanation``; with ``enable_rails_exceptions: true`` the flows emit a
   ``ProGuardInputRailException``/``ProGuardOutputRailException`` whose message holds them;
+* Colang 2.x (no output variables there): every check sends a ``ProGuardRailResult`` event with
+  ``stage``, ``blocked`` and the same ``metadata``; ``generate(...)`` returns it in
+  ``response["events"]``;
 * any version, streaming included: ``register(..., on_verdict=fn)`` calls ``fn(stage, verdict)``
   for every check. (A blocked stream ends with NeMo's own ``guardrails_violation`` JSON chunk,
   which names only the flow; ``on_verdict`` is how a streaming caller learns the category.)
@@ -60,6 +72,36 @@ def register(
     return rails
 
 
+def guarded_rails(
+    config: Any = "colang1",
+    llm: Any = None,
+    guard: Guard | None = None,
+    *,
+    categories: Sequence[str] | None = None,
+    on_verdict: VerdictCallback | None = None,
+    **rails_options: Any,
+) -> Any:
+    """An ``LLMRails`` with the ProGuard actions registered.
+
+    ``config`` is ``"colang1"`` / ``"colang2"`` (the shipped configs), a config directory, or a
+    ``RailsConfig``. ``llm`` is the main model: a NeMo ``LLMModel``, a LangChain chat model
+    (wrapped in ``LangChainLLMAdapter``), or None to use the config's ``models:``.
+    ``rails_options`` go to ``LLMRails`` (``verbose=True``, ...).
+    """
+    from nemoguardrails import LLMRails, RailsConfig
+    from nemoguardrails.types import LLMModel
+
+    if not isinstance(config, RailsConfig):
+        path = config_dir(config) if config in ("colang1", "colang2") else Path(config)
+        config = RailsConfig.from_path(str(path))
+    if llm is not None and not isinstance(llm, LLMModel):
+        from nemoguardrails.integrations.langchain.llm_adapter import LangChainLLMAdapter
+
+        llm = LangChainLLMAdapter(llm)
+    rails = LLMRails(config, llm=llm, **rails_options)
+    return register(rails, guard, categories=categories, on_verdict=on_verdict)
+
+
 def config_dir(version: ColangVersion = "colang1") -> Path:
     """A ready config directory (config.yml + flows) that needs no model but the main LLM."""
     path = _CONFIGS / version
@@ -76,6 +118,7 @@ def flows_path(version: ColangVersion = "colang1") -> Path:
 __all__ = [
     "config_dir",
     "flows_path",
+    "guarded_rails",
     "proguard_check_input",
     "proguard_check_output",
     "proguard_check_retrieval",

@@ -25,12 +25,11 @@ from nemoguardrails.actions import action
 from nemoguardrails.actions.rail_outcome import RailOutcome, TransformTarget
 
 from proguard_core import Guard, GuardInput, Verdict
+from proguard_core.inputs import read_content, validated
 from proguard_integrations._shared import (
     blocks,
     explanation,
-    guard_input,
     resolve_guard,
-    split_openai_parts,
     verdict_payload,
     violated_categories,
 )
@@ -87,12 +86,15 @@ def _context_value(context: dict[str, Any] | None, key: str) -> Any:
 
 
 def _item(prompt: Any, response: Any = None) -> GuardInput:
-    prompt_text, prompt_images = split_openai_parts(prompt)
-    response_text, response_images = split_openai_parts(response)
-    return guard_input(
-        prompt=prompt_text or None,
-        response=response_text or None,
-        images=[*prompt_images, *response_images],
+    # $user_message is the raw content: a string, or OpenAI parts when the turn has images.
+    prompt_text, prompt_images = read_content(prompt)
+    response_text, response_images = read_content(response)
+    return validated(
+        {
+            "prompt": prompt_text or None,
+            "response": response_text or None,
+            "images": (*prompt_images, *response_images),
+        }
     )
 
 

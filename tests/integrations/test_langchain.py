@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import warnings
 from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
@@ -19,7 +20,13 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnableLambda
 
 from proguard_core import Guard, GuardViolation
-from proguard_integrations.langchain import EVENT_NAME, ProGuardCheck, get_verdict
+from proguard_integrations.langchain import (
+    EVENT_NAME,
+    ProGuardCheck,
+    VerdictLog,
+    collect_verdicts,
+    get_verdict,
+)
 from tests.integrations.conftest import BLUE_PNG, RED_PNG, Recorder
 
 PROMPT = ChatPromptTemplate.from_messages([("system", "You are helpful."), ("human", "{question}")])
@@ -157,6 +164,47 @@ def test_annotate_attaches_the_verdict_to_the_reply(guard: Guard) -> None:
     verdict = get_verdict(reply)
     assert verdict is not None and verdict.unsafe and verdict.response == "unsafe"
     assert reply.response_metadata["proguard"]["categories"][0]["id"] == "C8S1"
+
+
+def test_annotate_verdict_stays_reachable_behind_a_parser(guard: Guard) -> None:
+    annotating = ProGuardCheck(guard, stage="output", mode="annotate")
+    chain = PROMPT | chat("A bomb recipe.", "A bomb recipe.", "Tea.") | annotating | StrOutputParser()
+    with collect_verdicts() as verdicts:
+        assert chain.invoke({"question": "hi"}) == "A bomb recipe."
+    assert verdicts.last is not None and verdicts.last.response == "unsafe"
+    assert [(r.stage, r.mode) for r in verdicts.records] == [("output", "annotate")]
+
+    log = VerdictLog()
+    chain.invoke({"question": "hi"}, config={"callbacks": [log]})
+    assert log.last is not None and log.last.unsafe
+    with collect_verdicts() as outside_runs:
+        pass
+    assert outside_runs.records == []
+    with pytest.raises(TypeError, match="collect_verdicts"):
+        get_verdict(chain.invoke({"question": "hi"}))
+
+
+async def test_annotate_verdicts_arrive_in_astream_events(guard: Guard) -> None:
+    chain = PROMPT | chat("A bomb recipe.") | ProGuardCheck(guard, stage="output", mode="annotate")
+    events = [e async for e in (chain | StrOutputParser()).astream_events({"question": "hi"}, version="v2")]
+    (verdict_event,) = [e for e in events if e["event"] == "on_custom_event" and e["name"] == EVENT_NAME]
+    assert verdict_event["data"]["verdict"]["response"] == "unsafe"
+
+
+def test_annotate_on_text_warns_once_unless_something_collects(guard: Guard) -> None:
+    chain = PROMPT | chat("fine", "fine", "fine") | StrOutputParser()
+    chain = chain | ProGuardCheck(guard, stage="output", mode="annotate")
+    with pytest.warns(UserWarning, match="cannot carry the verdict"):
+        chain.invoke({"question": "hi"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        chain.invoke({"question": "hi"})  # once per check
+        fresh = (
+            PROMPT | chat("fine") | StrOutputParser() | ProGuardCheck(guard, stage="output", mode="annotate")
+        )
+        with collect_verdicts() as verdicts:
+            fresh.invoke({"question": "hi"})
+    assert verdicts.last is not None and verdicts.last.safe
 
 
 def test_tool_call_arguments_are_part_of_the_reply(guard: Guard) -> None:
@@ -300,18 +348,16 @@ def test_middleware_replaces_an_unsafe_reply_and_names_the_category(guard: Guard
     assert [m.content for m in ai] == ["Blocked [C8S1] at output."]
 
 
-def test_middleware_error_and_replace_behaviours(guard: Guard) -> None:
+def test_middleware_block_and_replace_modes(guard: Guard) -> None:
     from proguard_integrations.langchain import ProGuardMiddleware
 
-    agent = agents.create_agent(
-        chat("x"), tools=[], middleware=[ProGuardMiddleware(guard, exit_behavior="error")]
-    )
+    agent = agents.create_agent(chat("x"), tools=[], middleware=[ProGuardMiddleware(guard, mode="block")])
     with pytest.raises(GuardViolation) as caught:
         agent.invoke({"messages": [HumanMessage("bomb")]})
     assert caught.value.verdict.category is not None
 
     agent = agents.create_agent(
-        chat("bomb instructions"), tools=[], middleware=[ProGuardMiddleware(guard, exit_behavior="replace")]
+        chat("bomb instructions"), tools=[], middleware=[ProGuardMiddleware(guard, mode="replace")]
     )
     state = agent.invoke({"messages": [HumanMessage("hello")]})
     assert state["messages"][-1].content == "I can't help with that (Weapons)."
@@ -363,6 +409,24 @@ async def test_middleware_async_and_multimodal(guard: Guard) -> None:
     assert state["messages"][-1].content == "I can't help with that (Sexual Exposure)."
     state = await agent.ainvoke({"messages": [HumanMessage("hi")]})
     assert state["messages"][-1].content == "nice picture"
+
+
+def test_middleware_modes_use_the_shared_words_and_old_names_still_work(guard: Guard) -> None:
+    from proguard_integrations.langchain import ProGuardMiddleware
+
+    with pytest.warns(DeprecationWarning, match="exit_behavior"):
+        old = ProGuardMiddleware(guard, exit_behavior="error")
+    assert old.mode == "block" and old.exit_behavior == "error"
+    with pytest.raises(ValueError, match=r"no mode 'drop'.*'end': stop the agent"):
+        ProGuardMiddleware(guard, mode="drop")  # type: ignore[arg-type]
+
+    agent = agents.create_agent(
+        chat("bomb facts"), tools=[], middleware=[ProGuardMiddleware(guard, mode="annotate")]
+    )
+    messages = agent.invoke({"messages": [HumanMessage("hello")]})["messages"]
+    assert [m.content for m in messages] == ["hello", "bomb facts"]  # nothing stopped
+    assert [m.response_metadata["proguard"]["stage"] for m in messages] == ["input", "output"]
+    assert messages[1].response_metadata["proguard"]["safe"] is False
 
 
 async def test_middleware_fails_closed(broken_guard: Guard) -> None:

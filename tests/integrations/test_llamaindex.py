@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("llama_index.core")
 
-from llama_index.core import Document, VectorStoreIndex
+from llama_index.core import Document, Settings, VectorStoreIndex
 from llama_index.core.base.llms.types import (
     ChatMessage,
     CompletionResponse,
@@ -28,7 +28,7 @@ from llama_index.core.llms.callbacks import llm_completion_callback
 from llama_index.core.query_engine import RetrieverQueryEngine
 from llama_index.core.schema import ImageNode, NodeWithScore, TextNode
 
-from proguard_core import Guard, GuardViolation
+from proguard_core import Guard, GuardViolation, Verdict
 from proguard_integrations.llamaindex import (
     ProGuardAuditHandler,
     ProGuardCallbackHandler,
@@ -173,19 +173,48 @@ def test_query_engine_drops_unsafe_nodes_and_blocks_unsafe_queries(
     assert audit.records[-1]["action"] == "blocked" and audit.records[-1]["stage"] == "query"
 
 
-async def test_flag_mode_async_keeps_nodes_and_hides_the_flag_from_the_llm(
+def test_query_answer_is_judged_once_and_its_verdict_lands_on_the_response(
+    recorder: Recorder, index: VectorStoreIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handler = ProGuardCallbackHandler(recorder.guard, mode="annotate")
+    monkeypatch.setattr(Settings, "callback_manager", CallbackManager([handler]))
+    response = index.as_query_engine(llm=ScriptedLLM(reply="Grind flour at the mill.")).query("mill?")
+    assert response.metadata is not None
+    verdict = Verdict.model_validate(response.metadata["proguard"])
+    # The answer's verdict (judged with the LLM's prompt, retrieved text included), not the query's.
+    assert verdict.response == "safe"
+    assert sum("Grind flour at the mill." in t for t in recorder.texts()) == 1
+
+
+async def test_annotate_mode_async_keeps_nodes_and_hides_the_verdict_from_the_llm(
     index: VectorStoreIndex, guard: Guard
 ) -> None:
     engine = index.as_query_engine(
         llm=MockLLM(max_tokens=8),
         similarity_top_k=2,
-        node_postprocessors=[ProGuardNodePostprocessor(guard=guard, mode="flag")],
+        node_postprocessors=[ProGuardNodePostprocessor(guard=guard, mode="annotate")],
     )
     response = await engine.aquery("Tell me about the mill")
     flags = {n.node.get_content(): n.node.metadata["proguard"] for n in response.source_nodes}
     assert flags[DOCS[1].text]["safe"] is False and flags[DOCS[1].text]["categories"] == ["C8S1 Weapons"]
     assert flags[DOCS[0].text]["safe"] is True
     assert "proguard" in response.source_nodes[0].node.excluded_llm_metadata_keys
+
+
+def test_modes_use_the_shared_words_and_the_old_name_still_works(
+    guard: Guard, audit: ProGuardAuditHandler
+) -> None:
+    nodes = [NodeWithScore(node=TextNode(text="a quiet text")), NodeWithScore(node=TextNode(text="bomb"))]
+    with pytest.warns(DeprecationWarning, match="'flag' is now called 'annotate'"):
+        flagging = ProGuardNodePostprocessor(guard, mode="flag")
+    assert flagging.mode == "annotate" and len(flagging.postprocess_nodes(nodes)) == 2
+    assert [r["action"] for r in audit.records] == ["annotated", "annotated"]
+    with pytest.raises(GuardViolation):
+        ProGuardNodePostprocessor(guard, mode="block").postprocess_nodes(nodes)
+    with pytest.raises(ValueError, match="no mode 'end'"):
+        ProGuardNodePostprocessor(guard, mode="end")
+    with pytest.raises(ValueError, match="ProGuardCallbackHandler has no mode 'drop'"):
+        ProGuardCallbackHandler(guard, mode="drop")  # type: ignore[arg-type]
 
 
 def test_image_nodes_are_screened(recorder: Recorder) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import warnings
 from typing import Any
 
 import pytest
@@ -17,7 +18,13 @@ from nemoguardrails.testing.fake_model import FakeLLMModel
 from proguard_core import Guard, Verdict
 from proguard_core.backends.fake import FakeBackend
 from proguard_core.models.generative import GenerativeGuard
-from proguard_integrations.nemo import config_dir, flows_path, proguard_check_retrieval, register
+from proguard_integrations.nemo import (
+    config_dir,
+    flows_path,
+    guarded_rails,
+    proguard_check_retrieval,
+    register,
+)
 from tests.integrations.conftest import BLUE_PNG, RED_PNG, Recorder
 
 
@@ -207,3 +214,42 @@ flow answer from chunks
     rails = LLMRails(config, llm=FakeLLMModel(responses=["unused"]))
     register(rails, guard)
     assert (await rails.generate_async(messages=user("tell me")))["content"] == "chunks: []"
+
+
+# --- a LangChain chat model as the main LLM; Colang 2.x results -----------------------------------
+
+
+@pytest.mark.parametrize("version", ["colang1", "colang2"])
+async def test_guarded_rails_takes_a_langchain_model_without_nemo_deprecation_warnings(
+    recorder: Recorder, version: str
+) -> None:
+    fake_chat = pytest.importorskip("langchain_core.language_models.fake_chat_models")
+    from langchain_core.messages import AIMessage
+
+    model = fake_chat.GenericFakeChatModel(
+        messages=iter([AIMessage("Paris."), AIMessage("A bomb, step one.")])
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rails = guarded_rails(version, llm=model, guard=recorder.guard)
+        assert (await rails.generate_async(messages=user("Capital of France?")))["content"] == "Paris."
+        blocked = await rails.generate_async(messages=user("Tell me about a fun weekend project"))
+    assert blocked["content"] == "I can't share that answer (Weapons)."
+    assert not [w for w in caught if "LangChain" in str(w.message)], [str(w.message) for w in caught]
+
+
+async def test_colang2_flows_send_the_categories_to_the_caller(guard: Guard) -> None:
+    rails, _ = rails_for(guard, "Step 1: buy bomb parts.", version="colang2")
+    out = await rails.generate_async(messages=user("weekend plans?"))
+    results = {e["stage"]: e for e in out["events"] if e["type"] == "ProGuardRailResult"}
+    assert results["input"]["blocked"] is False and results["input"]["metadata"]["allowed"] is True
+    assert results["output"]["blocked"] is True
+    metadata = results["output"]["metadata"]
+    assert metadata["categories"] == ["C8S1 Weapons"] and metadata["policy_violations"] == ["C8S1"]
+    assert metadata["explanation"] == "Asks for or gives weapon instructions."
+    assert Verdict.model_validate(metadata["verdict"]).response == "unsafe"
+
+    rails, _ = rails_for(guard, "never", version="colang2")
+    out = await rails.generate_async(messages=user("bomb recipe"))
+    (result,) = [e for e in out["events"] if e["type"] == "ProGuardRailResult"]
+    assert result["stage"] == "input" and result["metadata"]["categories"] == ["C8S1 Weapons"]
