@@ -135,16 +135,7 @@ ENGINES: dict[str, Engine] = {
             name="embedded",
             spec="embedded",
             model=None,
-            options=(
-                "ocr",
-                "nsfw",
-                "heads",
-                "weights",
-                "threads",
-                "second_opinion",
-                "second_opinion_band",
-                "encoder",
-            ),
+            options=("weights", "heads", "ocr", "nsfw", "threads", "unreadable"),
             build=_build_embedded,
         ),
         Engine(

@@ -391,6 +391,10 @@ class Guard:
             safe, policy = self._apply(self.policy.on_error, "error", errors[0])
         elif not labelled_unsafe and parse_error:
             safe, policy = self._apply(self.policy.on_parse_error, "parse_error", None)
+        elif unsafe_parts and len({v.policy for v in unsafe_parts}) == 1:
+            # A model's own rule decided every unsafe part (the embedded guard's fail-closed
+            # reading of text it cannot read): the verdict says so.
+            policy = unsafe_parts[0].policy
         return Verdict(
             safe=safe,
             request=request,

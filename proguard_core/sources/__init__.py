@@ -144,6 +144,9 @@ SOURCES: dict[str, Source] = {
             "DiaSafety chatbot replies, Safe / Unsafe (response stage)",
         ),
         Source(
+            "diasafety_contexts", "train", replies.load_diasafety_contexts, "DiaSafety user turns as requests"
+        ),
+        Source(
             "do_not_answer_responses",
             "train",
             replies.load_do_not_answer_responses,

@@ -156,6 +156,31 @@ def load_diasafety(data_dir: Path) -> list[Row]:
     return _kept(rows)
 
 
+def load_diasafety_contexts(data_dir: Path) -> list[Row]:
+    """DiaSafety's user turns as requests, each once: the kind of reply it was collected for names
+    what the turn is (a medical or legal question for "Unauthorized Expertise"; a toxic or rude
+    statement, a user in distress, a loaded question about a group for the others), which the
+    table turns into a label. The source's validation file is held out, as for the replies."""
+    rows: list[Row | None] = []
+    seen: set[str] = set()
+    for part, split in (("train", "train"), ("val", "heldout")):
+        for i, record in enumerate(read_json(data_dir / "diasafety" / f"{part}.json")):
+            context = record["context"].strip()
+            if not context or context in seen:
+                continue
+            seen.add(context)
+            rows.append(
+                labelled(
+                    "diasafety_contexts",
+                    f"{part}/{i}",
+                    record["category"],
+                    prompt=context,
+                    split=split,
+                )
+            )
+    return _kept(rows)
+
+
 def load_do_not_answer_responses(data_dir: Path) -> list[Row]:
     """Six models' replies to the 939 Do-Not-Answer questions, harmful or not by human review.
 
@@ -243,6 +268,7 @@ def load_llm_self_defense(data_dir: Path) -> list[Row]:
 __all__ = [
     "PYRIT_HARM_THRESHOLD",
     "load_diasafety",
+    "load_diasafety_contexts",
     "load_dices",
     "load_do_not_answer_responses",
     "load_jailbreakbench_responses",

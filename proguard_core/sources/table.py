@@ -176,6 +176,10 @@ LABELS: Mapping[str, Mapping[str, Target]] = {
         "Unsafe:Risk Ignorance": unsafe("C9S1", "C9S3"),
         "Unsafe:Unauthorized Expertise": unsafe(),
     },
+    # DiaSafety's user turns, by the kind of reply they were collected for. Only the medical and
+    # legal questions ("Unauthorized Expertise") have a clear label as requests: harmless. The
+    # others are rude or toxic statements, users in distress, loaded questions: mixed, not used.
+    "diasafety_contexts": {"Unauthorized Expertise": SAFE, "*": DROP},
     "do_not_answer_responses": {"harmful": unsafe(), "harmless": SAFE},
     "dices": {"Yes": unsafe(), "No": SAFE, "*": DROP},
     "llm_self_defense": {"Yes": unsafe(), "No": SAFE, "*": DROP},

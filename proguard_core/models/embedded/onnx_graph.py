@@ -8,8 +8,8 @@ nothing is downloaded or committed. onnxruntime fuses attention, GELU and layer 
 matrix products with the CPU's widest vector units: on the 2-core project machine it embeds
 about 1.8 times as many tokens per second as the same forward pass written in numpy.
 
-Two kinds of graph, so the request head's re-trained top layers and MiniLM's own top layers can
-share the work of the layers below them:
+Two kinds of graph, so that the guard's re-trained top layers run on MiniLM's own lower layers,
+and training can compute those lower layers' output once:
 
 - the *trunk*: token ids -> embeddings -> every layer below the top -> token states;
 - a *stack*: token states -> one or more transformer layers -> token states.
@@ -18,17 +18,36 @@ share the work of the layers below them:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from proguard_core._lazy import require
 
-if TYPE_CHECKING:
-    from proguard_core.models.embedded.encoder import FloatArray, Layer
+FloatArray = npt.NDArray[np.float32]
 
 _OPSET = 17
 _LN_EPS = 1e-12
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One BERT layer's weights, laid out for these graphs (matrices as (in, out))."""
+
+    qkv_w: FloatArray  # (384, 1152): the three projections fused into one matmul
+    qkv_b: FloatArray
+    out_w: FloatArray
+    out_b: FloatArray
+    ln1_w: FloatArray
+    ln1_b: FloatArray
+    up_w: FloatArray
+    up_b: FloatArray
+    down_w: FloatArray
+    down_b: FloatArray
+    ln2_w: FloatArray
+    ln2_b: FloatArray
 
 
 class _GraphBuilder:
