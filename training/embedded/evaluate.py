@@ -93,7 +93,7 @@ def judged_text(row: Row) -> str:
 def profanity_flags(rows: Sequence[Row]) -> list[bool]:
     from proguard_core._lazy import require
 
-    check = require("profanity_check", "eval")
+    check = require("profanity_check", "baselines")
     return [bool(p >= 0.5) for p in check.predict_prob([judged_text(r) for r in rows])]
 
 
