@@ -26,10 +26,6 @@ DATA = Path(
 needs_data = pytest.mark.skipif(not (DATA / "README.md").exists(), reason="shared benchmark data not present")
 
 
-def _normal(text: str | None) -> str:
-    return " ".join((text or "").lower().split())
-
-
 @pytest.fixture(scope="module")
 def requests() -> list[data.Example]:
     return data.request_examples(DATA)
@@ -41,22 +37,22 @@ def test_request_examples_come_only_from_the_fitted_part_of_training_sources(
 ) -> None:
     fitted: dict[str, set[str]] = {}
     for name in data.REQUEST_PLAN:
-        fitted[name] = {_normal(r.prompt) for r in data.train_rows(name, DATA)}
+        fitted[name] = {data.normalized(r.prompt) for r in data.train_rows(name, DATA)}
     for example in requests:
         if example.source != "copyright_requests":
-            assert _normal(example.text) in fitted[example.source], example
+            assert data.normalized(example.text) in fitted[example.source], example
     never = set()
     for name in (*sources.EVAL_POOL, *sources.DEV_POOL):
-        never |= {_normal(r.prompt) for r in sources.load(name, DATA)}
+        never |= {data.normalized(r.prompt) for r in sources.load(name, DATA)}
     for name in data.REQUEST_PLAN:
-        never |= {_normal(r.prompt) for r in data.train_rows(name, DATA, "calibration")}
-        never |= {_normal(r.prompt) for r in sources.load(name, DATA, split="heldout")}
-    trained = {_normal(e.text) for e in requests if e.source != "copyright_requests"}
+        never |= {data.normalized(r.prompt) for r in data.train_rows(name, DATA, "calibration")}
+        never |= {data.normalized(r.prompt) for r in sources.load(name, DATA, split="heldout")}
+    trained = {data.normalized(e.text) for e in requests if e.source != "copyright_requests"}
     # Splits go by id and some sources repeat a text under two ids: those copies are not trained on.
     # What remains is a few JailbreakBench behaviours (a training source) that are also the request
     # of an evaluation reply; there the reply is judged, and no reply is trained on.
     shared = trained & never
-    replied_to = {_normal(r.prompt) for r in sources.load("jailbreakbench_responses", DATA)}
+    replied_to = {data.normalized(r.prompt) for r in sources.load("jailbreakbench_responses", DATA)}
     assert shared <= replied_to and len(shared) <= 10, sorted(shared - replied_to)[:10]
 
 
